@@ -1,0 +1,96 @@
+package dev.tailor.autograd;
+
+import dev.tailor.tensor.Tensor;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The autograd tape. Each differentiable op that has an input requiring a gradient records one
+ * entry: its output and the rule that, given the output's gradient, adds into its inputs'
+ * gradients. {@link #backward} replays the entries in reverse. One tape per thread.
+ *
+ * <p>Op families ({@code MatOps}, {@code NormOps}, ...) compute the forward with a kernel and call
+ * {@link #record}; their backward rule sits next to the forward it differentiates.
+ */
+public final class Tape {
+
+    /** Adds into the gradients of an op's inputs, reading {@code out.grad()}. */
+    @FunctionalInterface
+    public interface Rule { void backward(); }
+
+    private record Entry(String op, Tensor out, Rule rule) {}
+
+    private static final ThreadLocal<Tape> CURRENT = ThreadLocal.withInitial(Tape::new);
+
+    private final List<Entry> entries = new ArrayList<>();
+    private int noGradDepth;
+
+    private Tape() {}
+
+    /** The calling thread's tape. */
+    public static Tape get() { return CURRENT.get(); }
+
+    /** True when ops should record: not inside a {@link #noGrad()} scope. */
+    public static boolean enabled() { return get().noGradDepth == 0; }
+
+    /** True when an op over these inputs must record a backward rule. Null inputs are skipped. */
+    public static boolean needsGrad(Tensor... inputs) {
+        if (!enabled()) return false;
+        for (Tensor t : inputs) if (t != null && t.requiresGrad()) return true;
+        return false;
+    }
+
+    /** Records {@code rule} as the backward of the op that produced {@code out}; marks {@code out} as requiring grad. */
+    public static void record(String op, Tensor out, Rule rule) {
+        out.requiresGrad(true);
+        get().entries.add(new Entry(op, out, rule));
+    }
+
+    /** Number of entries recorded since the last backward or clear. */
+    public static int size() { return get().entries.size(); }
+
+    /**
+     * Back-propagates from a one-element {@code loss}: seeds d(loss)=1 (added to any gradient
+     * already there), runs every rule in reverse order, then clears the tape and frees the
+     * gradients of the intermediate tensors. Leaf parameters keep their accumulated gradients.
+     */
+    public static void backward(Tensor loss) {
+        if (loss.size() != 1) throw new IllegalArgumentException("backward() needs a one-element loss, got shape " + loss.shape());
+        if (!loss.requiresGrad()) throw new IllegalStateException("loss does not depend on any trainable tensor (nothing was recorded on the tape)");
+        loss.gradBuffer()[0] += 1f;
+        Tape tape = get();
+        List<Entry> es = tape.entries;
+        try {
+            for (int i = es.size() - 1; i >= 0; i--) {
+                Entry e = es.get(i);
+                if (e.out.grad() != null) e.rule.backward();
+            }
+        } finally {
+            tape.clearEntries();
+        }
+    }
+
+    /** Discards recorded entries without back-propagating (e.g. after an evaluation forward). */
+    public static void clear() { get().clearEntries(); }
+
+    private void clearEntries() {
+        for (Entry e : entries) e.out.dropGrad();
+        entries.clear();
+    }
+
+    /** A scope in which nothing is recorded: {@code try (var g = Tape.noGrad()) { ... }}. */
+    public static NoGrad noGrad() {
+        get().noGradDepth++;
+        return new NoGrad();
+    }
+
+    /** Closing it leaves the no-grad scope. */
+    public static final class NoGrad implements AutoCloseable {
+        private boolean closed;
+        private NoGrad() {}
+        @Override public void close() {
+            if (!closed) { closed = true; get().noGradDepth--; }
+        }
+    }
+}

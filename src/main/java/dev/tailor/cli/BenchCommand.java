@@ -1,0 +1,14 @@
+package dev.tailor.cli;
+
+import picocli.CommandLine.Command;
+
+/** {@code tailor bench ...}: performance measurements. Each benchmark is a subcommand. */
+@Command(name = "bench", mixinStandardHelpOptions = true,
+        description = "Measure the engine's speed (GEMM, training steps, decoding).",
+        subcommands = {
+        })
+public final class BenchCommand implements Runnable {
+    @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
+
+    @Override public void run() { spec.commandLine().usage(System.out); }
+}

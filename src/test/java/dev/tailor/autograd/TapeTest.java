@@ -1,0 +1,58 @@
+package dev.tailor.autograd;
+
+import dev.tailor.tensor.Tensor;
+import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+class TapeTest {
+
+    /** y = sum(a * b) recorded by hand: dy/da = b, dy/db = a. */
+    private static Tensor dot(Tensor a, Tensor b) {
+        float s = 0;
+        for (int i = 0; i < a.size(); i++) s += a.data()[i] * b.data()[i];
+        Tensor out = Tensor.scalar(s);
+        if (Tape.needsGrad(a, b)) {
+            Tape.record("dot", out, () -> {
+                float g = out.grad()[0];
+                if (a.requiresGrad()) for (int i = 0; i < a.size(); i++) a.gradBuffer()[i] += g * b.data()[i];
+                if (b.requiresGrad()) for (int i = 0; i < b.size(); i++) b.gradBuffer()[i] += g * a.data()[i];
+            });
+        }
+        return out;
+    }
+
+    @Test
+    void backwardReplaysRulesAndAccumulatesIntoLeaves() {
+        Tensor a = Tensor.of(new float[] {1, 2, 3}, 3).requiresGrad(true);
+        Tensor b = Tensor.of(new float[] {4, 5, 6}, 3); // frozen
+        Tensor y = dot(a, b);
+        assertEquals(32f, y.item());
+        Tape.backward(y);
+        assertArrayEquals(new float[] {4, 5, 6}, a.grad());
+        assertNull(b.grad(), "a frozen tensor gets no gradient");
+        assertEquals(0, Tape.size(), "backward clears the tape");
+        Tape.backward(dot(a, b));
+        assertArrayEquals(new float[] {8, 10, 12}, a.grad(), "gradients accumulate until zeroGrad");
+    }
+
+    @Test
+    void noGradScopeRecordsNothing() {
+        Tensor a = Tensor.of(new float[] {1, 2}, 2).requiresGrad(true);
+        try (var g = Tape.noGrad()) {
+            Tensor y = dot(a, a);
+            assertFalse(y.requiresGrad());
+            assertEquals(0, Tape.size());
+        }
+        assertTrue(Tape.enabled());
+    }
+
+    @Test
+    void backwardRefusesNonScalarOrDetachedLoss() {
+        Tensor v = Tensor.zeros(2);
+        var e = assertThrows(IllegalArgumentException.class, () -> Tape.backward(v));
+        assertTrue(e.getMessage().contains("one-element"), e.getMessage());
+        var e2 = assertThrows(IllegalStateException.class, () -> Tape.backward(Tensor.scalar(1)));
+        assertTrue(e2.getMessage().contains("trainable"), e2.getMessage());
+    }
+}
