@@ -1,0 +1,28 @@
+package dev.tailor.models;
+
+import dev.tailor.nn.LinearSlot;
+import dev.tailor.tensor.Tensor;
+
+import java.util.List;
+import java.util.Map;
+
+/** A decoder-only language model loaded from a Hugging Face checkpoint. */
+public sealed interface CausalLM permits dev.tailor.models.llama.LlamaModel, dev.tailor.models.gpt2.Gpt2Model {
+
+    ModelConfig config();
+
+    /** Logits (B, T, V) for a batch of token ids; recorded on the tape when anything is trainable. */
+    Tensor forward(Inputs in);
+
+    /**
+     * Every weight by its checkpoint key (the key the model would be saved under), in checkpoint
+     * order. Tied weights appear once, under the embedding's key.
+     */
+    Map<String, Tensor> parameters();
+
+    /** Every linear layer of the transformer blocks and the output head, by module path. */
+    List<LinearSlot> linears();
+
+    /** The module path of the output head (excluded by PEFT's "all-linear"). */
+    default String headPath() { return "lm_head"; }
+}
