@@ -10,6 +10,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Function;
 import java.util.function.Predicate;
 
 /**
@@ -21,15 +22,19 @@ import java.util.function.Predicate;
 public final class WeightReader {
 
     private final String source;                 // folder or file, for messages
-    private final Map<String, Tensor> tensors;   // checkpoint key -> tensor, in file order
+    private final List<String> names;            // checkpoint keys, in file order
+    private final Set<String> nameSet;
+    private final Function<String, Tensor> lookup; // checkpoint key -> tensor (read in place)
     private final String keyPrefix;              // prepended to every key asked for ("" or "transformer.")
     private final boolean trainable;
     private final Set<String> used = new LinkedHashSet<>();
     private final Map<String, Tensor> loaded = new LinkedHashMap<>(); // canonical key -> tensor
 
-    public WeightReader(String source, Map<String, Tensor> tensors, String keyPrefix, boolean trainable) {
+    public WeightReader(String source, List<String> names, Function<String, Tensor> lookup, String keyPrefix, boolean trainable) {
         this.source = source;
-        this.tensors = tensors;
+        this.names = List.copyOf(names);
+        this.nameSet = Set.copyOf(names);
+        this.lookup = lookup;
         this.keyPrefix = keyPrefix;
         this.trainable = trainable;
     }
@@ -40,10 +45,10 @@ public final class WeightReader {
      */
     public Tensor take(String canonicalKey, int... dims) {
         String key = fileKey(canonicalKey);
-        Tensor t = tensors.get(key);
-        if (t == null) {
+        if (!nameSet.contains(key)) {
             throw new IllegalArgumentException(source + ": tensor '" + key + "' is missing (expected shape " + Arrays.toString(dims) + ")");
         }
+        Tensor t = lookup.apply(key);
         if (!t.shape().equals(Shape.of(dims))) {
             throw new IllegalArgumentException(source + ": tensor '" + key + "' has shape " + t.shape() + ", expected " + Arrays.toString(dims));
         }
@@ -60,13 +65,13 @@ public final class WeightReader {
 
     /** Marks a tensor the model does not need but which the file may hold (tied head, mask buffers). */
     public void ignore(Predicate<String> fileKey) {
-        for (String k : tensors.keySet()) if (fileKey.test(k)) used.add(k);
+        for (String k : names) if (fileKey.test(k)) used.add(k);
     }
 
     /** Throws naming the tensors that no part of the model used. */
     public void finish() {
         List<String> unused = new ArrayList<>();
-        for (String k : tensors.keySet()) if (!used.contains(k)) unused.add(k);
+        for (String k : names) if (!used.contains(k)) unused.add(k);
         if (!unused.isEmpty()) {
             throw new IllegalArgumentException(source + ": " + unused.size() + " tensor(s) not used by the model: "
                     + String.join(", ", unused.subList(0, Math.min(10, unused.size()))) + (unused.size() > 10 ? ", ..." : ""));
@@ -77,7 +82,7 @@ public final class WeightReader {
     public Map<String, Tensor> loaded() { return loaded; }
 
     private String fileKey(String canonicalKey) {
-        return canonicalKey.startsWith(keyPrefix) && !tensors.containsKey(canonicalKey)
+        return canonicalKey.startsWith(keyPrefix) && !nameSet.contains(canonicalKey)
                 ? canonicalKey.substring(keyPrefix.length()) : canonicalKey;
     }
 }

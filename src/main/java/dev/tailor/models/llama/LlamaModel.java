@@ -50,7 +50,7 @@ public final class LlamaModel implements CausalLM {
         List<LlamaBlock> layers = new ArrayList<>();
         for (int i = 0; i < c.numLayers(); i++) {
             String p = "model.layers." + i + ".";
-            boolean qkvBias = c.qkvBias(), oBias = c.oBias(), mlpBias = c.mlpBias();
+            boolean qkvBias = c.attentionBias(), oBias = c.attentionOutputBias(), mlpBias = c.mlpBias();
             LlamaAttention attn = new LlamaAttention(
                     linear(w, p + "self_attn.q_proj", H * D, C, qkvBias),
                     linear(w, p + "self_attn.k_proj", KVH * D, C, qkvBias),
@@ -58,7 +58,7 @@ public final class LlamaModel implements CausalLM {
                     linear(w, p + "self_attn.o_proj", C, H * D, oBias),
                     w.takeIf(c.qkNorm(), p + "self_attn.q_norm.weight", D),
                     w.takeIf(c.qkNorm(), p + "self_attn.k_norm.weight", D),
-                    H, KVH, D, c.slidingWindow(i), (float) c.normEps());
+                    H, KVH, D, c.layerWindows()[i], (float) c.normEps());
             LlamaMlp mlp = new LlamaMlp(
                     linear(w, p + "mlp.gate_proj", I, C, mlpBias),
                     linear(w, p + "mlp.up_proj", I, C, mlpBias),
