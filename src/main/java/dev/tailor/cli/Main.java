@@ -9,6 +9,8 @@ import picocli.CommandLine.Command;
         subcommands = {
                 CommandLine.HelpCommand.class,
                 BenchCommand.class,
+                EvalCommand.class,
+                InitModelCommand.class,
         })
 public final class Main implements Runnable {
 

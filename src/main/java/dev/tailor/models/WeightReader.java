@@ -27,6 +27,7 @@ public final class WeightReader {
     private final Function<String, Tensor> lookup; // checkpoint key -> tensor (read in place)
     private final String keyPrefix;              // prepended to every key asked for ("" or "transformer.")
     private final boolean trainable;
+    private final Generator generator;           // non-null: make fresh tensors instead of reading a file
     private final Set<String> used = new LinkedHashSet<>();
     private final Map<String, Tensor> loaded = new LinkedHashMap<>(); // canonical key -> tensor
 
@@ -35,8 +36,24 @@ public final class WeightReader {
         this.names = List.copyOf(names);
         this.nameSet = Set.copyOf(names);
         this.lookup = lookup;
+        this.generator = null;
         this.keyPrefix = keyPrefix;
         this.trainable = trainable;
+    }
+
+    /** Makes a fresh tensor for a key the model asks for (random initialisation). */
+    @FunctionalInterface
+    public interface Generator { Tensor make(String canonicalKey, int... dims); }
+
+    /** A reader that makes every tensor the model asks for with {@code generator}: a model from scratch. */
+    public WeightReader(Generator generator) {
+        this.source = "(initialisation)";
+        this.names = List.of();
+        this.nameSet = Set.of();
+        this.lookup = k -> { throw new IllegalStateException(k); };
+        this.keyPrefix = "";
+        this.trainable = false;
+        this.generator = generator;
     }
 
     /**
@@ -44,6 +61,11 @@ public final class WeightReader {
      * file has none), which must have exactly {@code dims}.
      */
     public Tensor take(String canonicalKey, int... dims) {
+        if (generator != null) {
+            Tensor made = generator.make(canonicalKey, dims);
+            loaded.put(canonicalKey, made);
+            return made;
+        }
         String key = fileKey(canonicalKey);
         if (!nameSet.contains(key)) {
             throw new IllegalArgumentException(source + ": tensor '" + key + "' is missing (expected shape " + Arrays.toString(dims) + ")");

@@ -1,0 +1,47 @@
+package dev.tailor.cli;
+
+import dev.tailor.models.CausalLM;
+import dev.tailor.models.ModelConfig;
+import dev.tailor.models.ModelInit;
+import dev.tailor.models.Presets;
+import dev.tailor.tensor.DType;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+
+/** {@code tailor init-model}: a randomly initialised checkpoint in the Hugging Face layout. */
+@Command(name = "init-model", mixinStandardHelpOptions = true,
+        description = "Write a randomly initialised model (config.json + safetensors) for benchmarks or pretraining.")
+public final class InitModelCommand implements Callable<Integer> {
+
+    @Option(names = "--arch", required = true, description = "llama, qwen2, qwen3 or gpt2")
+    String arch;
+
+    @Option(names = "--preset", required = true, description = "tiny, smollm2-135m or qwen2.5-0.5b")
+    String preset;
+
+    @Option(names = "--dtype", defaultValue = "f32", description = "f32 or bf16 (default: ${DEFAULT-VALUE})")
+    String dtype;
+
+    @Option(names = "--seed", defaultValue = "0", description = "random seed (default: ${DEFAULT-VALUE})")
+    long seed;
+
+    @Option(names = "--output", required = true, description = "folder to write")
+    Path output;
+
+    @Override public Integer call() {
+        DType d = switch (dtype.toLowerCase()) {
+            case "f32", "float32" -> DType.F32;
+            case "bf16", "bfloat16" -> DType.BF16;
+            default -> throw new IllegalArgumentException("--dtype must be f32 or bf16, got '" + dtype + "'");
+        };
+        ModelConfig config = Presets.config(arch, preset, d);
+        CausalLM model = ModelInit.create(config, seed);
+        ModelInit.write(model, output);
+        long params = model.parameters().values().stream().mapToLong(t -> t.shape().numel()).sum();
+        System.out.printf("wrote %s: %s %s, %,d parameters, %s%n", output, arch, preset, params, d);
+        return 0;
+    }
+}
