@@ -18,10 +18,16 @@ import jdk.incubator.vector.VectorSpecies;
  * !pad[j]; it always sees every prefix key. A query that sees no key gets a zero output (and zero
  * gradients): this happens only to rows whose keys are all padding, whose loss is masked anyway.
  *
- * <p>Work split: the forward and the dQ pass of the backward run over (batch × head); the dK/dV
- * pass runs over (batch × kv head × key), so every gradient row has one writer and no per-thread
- * copies of dK/dV are needed even with a single kv head; prefix gradients run over
- * (kv head × prefix key), each summing over the batch.
+ * <p>Work split (once per pass over the thread pool): the forward and the dQ pass of the backward
+ * run over (batch × head × query row); the dK/dV pass runs over (batch × kv head × key), so every
+ * gradient row has exactly one writer and no per-thread copies of dK/dV are needed even with a
+ * single kv head; prefix gradients run over (kv head × prefix key), each summing over the batch.
+ * The price is that the backward computes q·k and dout·v twice (once per pass): about 3.5x the
+ * forward's work instead of 2.5x, in exchange for full parallelism and deterministic sums.
+ *
+ * <p>Memory: besides the output, the forward saves B·H·T floats (log-sum-exp); the backward adds
+ * B·H·T floats (Δ) and per thread one row of P+S (or T) floats. Work is O(B·H·T·(P+S_seen)·D),
+ * where S_seen is the number of keys a query may see (≈ S/2 causal, ≤ window with a window).
  */
 public final class AttentionKernels {
 
@@ -69,11 +75,12 @@ public final class AttentionKernels {
      */
     public static void attention(float[] out, float[] lse, float[] q, float[] k, float[] v,
                                  float[] pk, float[] pv, boolean[] pad, Geometry g) {
-        int width = g.prefix() + g.keys();
-        Parallel.forChunks(g.batch() * g.heads(), 1, (chunk, from, to) -> {
+        int width = g.prefix() + g.keys(), T = g.queries();
+        Parallel.forChunks(g.batch() * g.heads() * T, 4, (chunk, from, to) -> {
             float[] w = new float[width]; // (P + S) scores, then weights, of one query row
-            for (int bh = from; bh < to; bh++) {
-                for (int i = 0; i < g.queries(); i++) forwardRow(out, lse, q, k, v, pk, pv, pad, g, bh / g.heads(), bh % g.heads(), i, w);
+            for (int e = from; e < to; e++) {
+                int bh = e / T;
+                forwardRow(out, lse, q, k, v, pk, pv, pad, g, bh / g.heads(), bh % g.heads(), zigzag(e % T, T), w);
             }
         });
     }
@@ -96,9 +103,7 @@ public final class AttentionKernels {
         }
         int row = (b * g.heads() + h) * g.queries() + i;
         if (max == Float.NEGATIVE_INFINITY) { lse[row] = Float.NEGATIVE_INFINITY; return; }
-        float sum = 0;
-        for (int p = 0; p < P; p++) { w[p] = (float) Math.exp(w[p] - max); sum += w[p]; }
-        for (int j = lo; j <= hi; j++) { w[P + j] = (float) Math.exp(w[P + j] - max); sum += w[P + j]; }
+        float sum = expShifted(w, 0, P, max) + expShifted(w, P + lo, P + hi + 1, max);
         float inv = 1f / sum;
         for (int p = 0; p < P; p++) axpy(w[p] * inv, pv, p * kvStride + kvOff, out, qo, D);
         for (int j = lo; j <= hi; j++) {
@@ -174,29 +179,33 @@ public final class AttentionKernels {
         int B = g.batch(), H = g.heads(), KVH = g.kvHeads(), S = g.keys(), P = g.prefix();
         boolean keyGrads = dk != null || dv != null, prefixGrads = P > 0 && (dpk != null || dpv != null);
         float[] delta = new float[B * H * g.queries()]; // (B, H, T) Δ of each query row
-        if (dq != null || dk != null || dpk != null) Parallel.forChunks(B * H, 1, (chunk, from, to) -> {
+        int T = g.queries();
+        if (dq != null || dk != null || dpk != null) Parallel.forChunks(B * H * T, 4, (chunk, from, to) -> {
             float[] w = new float[P + S];  // (P + S) probabilities of one row
             float[] dp = new float[P + S]; // (P + S) dout · v_j of one row
-            for (int bh = from; bh < to; bh++) {
-                for (int i = 0; i < g.queries(); i++) queryRowBackward(dq, delta, lse, dout, q, k, v, pk, pv, pad, g, bh / H, bh % H, i, w, dp);
+            for (int e = from; e < to; e++) {
+                int bh = e / T;
+                queryRowBackward(dq, delta, lse, dout, q, k, v, pk, pv, pad, g, bh / H, bh % H, zigzag(e % T, T), w, dp);
             }
         });
         if (keyGrads) {
             Parallel.forChunks(B * KVH * S, 16, (chunk, from, to) -> {
+                float[] w = new float[g.queries()]; // (T) probabilities of one key over the queries
                 for (int e = from; e < to; e++) {
-                    int b = e / (KVH * S), kvh = e / S % KVH, j = e % S;
+                    int b = e / (KVH * S), kvh = e / S % KVH, j = zigzag(e % S, S);
                     if (pad != null && pad[b * S + j]) continue;
                     int ko = (b * S + j) * KVH * g.headDim() + kvh * g.headDim();
-                    keyBackward(dk, dv, ko, delta, lse, dout, q, k, v, ko, g, b, kvh, g.firstQuery(j), g.lastQuery(j));
+                    keyBackward(dk, dv, ko, delta, lse, dout, q, k, v, ko, g, b, kvh, g.firstQuery(j), g.lastQuery(j), w);
                 }
             });
         }
         if (prefixGrads) {
             Parallel.forChunks(KVH * P, 1, (chunk, from, to) -> {
+                float[] w = new float[g.queries()]; // (T)
                 for (int e = from; e < to; e++) {
                     int kvh = e / P, p = e % P;
                     int ko = (p * KVH + kvh) * g.headDim();
-                    for (int b = 0; b < B; b++) keyBackward(dpk, dpv, ko, delta, lse, dout, q, pk, pv, ko, g, b, kvh, 0, g.queries() - 1);
+                    for (int b = 0; b < B; b++) keyBackward(dpk, dpv, ko, delta, lse, dout, q, pk, pv, ko, g, b, kvh, 0, g.queries() - 1, w);
                 }
             });
         }
@@ -213,19 +222,25 @@ public final class AttentionKernels {
         if (l == Float.NEGATIVE_INFINITY) return; // the row saw nothing: zero output, zero gradient
         int qo = (b * g.queries() + i) * g.heads() * D + h * D;
         int lo = g.firstKey(i), hi = g.lastKey(i);
-        float d = 0;
-        for (int c = 0; c < P + Math.max(0, hi - lo + 1); c++) {
+        int n = P + Math.max(0, hi - lo + 1); // compact row: prefix keys, then keys lo..hi
+        for (int c = 0; c < n; c++) {
             boolean isPrefix = c < P;
             int j = lo + c - P;
-            if (!isPrefix && pad != null && pad[b * S + j]) { w[c] = 0; continue; }
-            int ko = isPrefix ? c * kvStride + kvOff : (b * S + j) * kvStride + kvOff;
-            w[c] = (float) Math.exp(g.scale() * dot(q, qo, isPrefix ? pk : k, ko, D) - l);
+            if (!isPrefix && pad != null && pad[b * S + j]) { w[c] = Float.NEGATIVE_INFINITY; continue; }
+            w[c] = g.scale() * dot(q, qo, isPrefix ? pk : k, isPrefix ? c * kvStride + kvOff : (b * S + j) * kvStride + kvOff, D);
+        }
+        expShifted(w, 0, n, l); // probabilities p = exp(s - lse)
+        float d = 0;
+        for (int c = 0; c < n; c++) {
+            if (w[c] == 0f) continue;
+            boolean isPrefix = c < P;
+            int ko = isPrefix ? c * kvStride + kvOff : (b * S + lo + c - P) * kvStride + kvOff;
             dp[c] = dot(dout, qo, isPrefix ? pv : v, ko, D);
             d += w[c] * dp[c];
         }
         delta[row] = d;
         if (dq == null) return;
-        for (int c = 0; c < P + Math.max(0, hi - lo + 1); c++) {
+        for (int c = 0; c < n; c++) {
             if (w[c] == 0f) continue;
             boolean isPrefix = c < P;
             int ko = isPrefix ? c * kvStride + kvOff : (b * S + lo + c - P) * kvStride + kvOff;
@@ -238,14 +253,19 @@ public final class AttentionKernels {
      * [iLo, iHi] of sequence b over every query head of kv head kvh.
      */
     private static void keyBackward(float[] dk, float[] dv, int gradOff, float[] delta, float[] lse, float[] dout,
-                                    float[] q, float[] keys, float[] values, int ko, Geometry g, int b, int kvh, int iLo, int iHi) {
+                                    float[] q, float[] keys, float[] values, int ko, Geometry g, int b, int kvh,
+                                    int iLo, int iHi, float[] w) {
         int D = g.headDim(), H = g.heads(), T = g.queries(), group = H / g.kvHeads();
         for (int h = kvh * group; h < (kvh + 1) * group; h++) {
+            for (int i = iLo; i <= iHi; i++) { // w[i - iLo] = s - lse, then p
+                float l = lse[(b * H + h) * T + i];
+                w[i - iLo] = l == Float.NEGATIVE_INFINITY ? l : g.scale() * dot(q, (b * T + i) * H * D + h * D, keys, ko, D) - l;
+            }
+            expShifted(w, 0, Math.max(0, iHi - iLo + 1), 0f);
             for (int i = iLo; i <= iHi; i++) {
                 int row = (b * H + h) * T + i;
-                if (lse[row] == Float.NEGATIVE_INFINITY) continue;
                 int qo = (b * T + i) * H * D + h * D;
-                float p = (float) Math.exp(g.scale() * dot(q, qo, keys, ko, D) - lse[row]);
+                float p = w[i - iLo];
                 if (p == 0f) continue;
                 if (dv != null) axpy(p, dout, qo, dv, gradOff, D);
                 if (dk != null) {
@@ -291,6 +311,14 @@ public final class AttentionKernels {
         }
     }
 
+    /**
+     * The r-th of 0, n-1, 1, n-2, ...: under a causal mask row i costs ~i, so walking rows in this
+     * order gives every contiguous chunk of work items about the same cost.
+     */
+    static int zigzag(int r, int n) {
+        return (r & 1) == 0 ? r >> 1 : n - 1 - (r >> 1);
+    }
+
     // ---------------------------------------------------------------- vector primitives
 
     /** Σ a[ao+i] · b[bo+i] over n elements; two accumulators hide the FMA latency. */
@@ -305,6 +333,20 @@ public final class AttentionKernels {
         float s = acc0.add(acc1).reduceLanes(VectorOperators.ADD);
         for (; i < n; i++) s += a[ao + i] * b[bo + i];
         return s;
+    }
+
+    /** w[i] = exp(w[i] - shift) for i in [from, to); returns their sum. -inf entries become 0. */
+    static float expShifted(float[] w, int from, int to, float shift) {
+        FloatVector m = FloatVector.broadcast(F, shift), acc = FloatVector.zero(F);
+        int L = F.length(), i = from;
+        for (; i + L <= to; i += L) {
+            FloatVector e = FloatVector.fromArray(F, w, i).sub(m).lanewise(VectorOperators.EXP);
+            e.intoArray(w, i);
+            acc = acc.add(e);
+        }
+        float sum = acc.reduceLanes(VectorOperators.ADD);
+        for (; i < to; i++) { w[i] = (float) Math.exp(w[i] - shift); sum += w[i]; }
+        return sum;
     }
 
     /** y[yo+i] += alpha · x[xo+i] over n elements. */
