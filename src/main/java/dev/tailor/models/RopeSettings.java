@@ -79,7 +79,7 @@ record RopeSettings(double theta, RopeScaling scaling) {
             putUnlessNaN(s, "attention_factor", scaling.attentionFactor());
             putUnlessNaN(s, "mscale", scaling.mscale());
             putUnlessNaN(s, "mscale_all_dim", scaling.mscaleAllDim());
-            s.put("truncate", scaling.truncate());
+            if (!scaling.truncate()) s.put("truncate", false); // newer key; older transformers warn about it, so only when it matters
         }
     }
 
