@@ -18,7 +18,8 @@ public final class LossOps {
      * without it, against labels[t]. Labels equal to -100 are not counted.
      *
      * <p>When no token is counted the result is NaN (0 / 0), as torch's mean reduction gives, and
-     * the backward adds nothing to the logits gradient (torch's gradient is zero there too).
+     * the backward still runs but adds nothing to the logits gradient (torch's gradient is zero there
+     * too), so a batch without targets does not stop a training loop.
      *
      * @param logits (B, T, V) float32
      * @param labels (B * T) token ids in [0, V) or -100
@@ -41,10 +42,11 @@ public final class LossOps {
         double total = 0;
         for (float l : rowLoss) total += l;
         Tensor loss = Tensor.scalar((float) (total / count)); // NaN when count == 0, as torch
-        if (Tape.needsGrad(logits) && count > 0) {
+        if (Tape.needsGrad(logits)) {
             int n = count;
-            Tape.record("crossEntropy", loss, () ->
-                    CrossEntropy.backward(logits.gradBuffer(), x, lse, targets, loss.grad()[0] / n, rows, V));
+            Tape.record("crossEntropy", loss, () -> {
+                if (n > 0) CrossEntropy.backward(logits.gradBuffer(), x, lse, targets, loss.grad()[0] / n, rows, V);
+            });
         }
         return loss;
     }
