@@ -6,6 +6,7 @@ import picocli.CommandLine.Command;
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = "Measure the engine's speed (GEMM, training steps, decoding).",
         subcommands = {
+                BenchGemmCommand.class,
         })
 public final class BenchCommand implements Runnable {
     @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
