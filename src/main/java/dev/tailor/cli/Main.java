@@ -9,7 +9,6 @@ import picocli.CommandLine.Command;
         subcommands = {
                 CommandLine.HelpCommand.class,
                 BenchCommand.class,
-                EvalCommand.class,
                 InitModelCommand.class,
         })
 public final class Main implements Runnable {

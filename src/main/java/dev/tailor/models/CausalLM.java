@@ -7,7 +7,7 @@ import java.util.List;
 import java.util.Map;
 
 /** A decoder-only language model loaded from a Hugging Face checkpoint. */
-public sealed interface CausalLM permits dev.tailor.models.llama.LlamaModel, dev.tailor.models.gpt2.Gpt2Model {
+public interface CausalLM {
 
     ModelConfig config();
 

@@ -33,7 +33,7 @@ class GoldenModelTest {
         static Batch of(SafetensorsFile golden) {
             int[] ids = toInts(golden.longs("input_ids"));
             int[] labels = toInts(golden.longs("labels"));
-            int b = golden.info("input_ids").shape()[0], t = golden.info("input_ids").shape()[1];
+            int b = golden.info("input_ids").shape().dim(0), t = golden.info("input_ids").shape().dim(1);
             return new Batch(Inputs.of(ids, b, t), labels);
         }
     }

@@ -5,7 +5,7 @@ import dev.tailor.autograd.AttentionOps.AttentionSpec;
 import dev.tailor.autograd.BasicOps;
 import dev.tailor.autograd.NormOps;
 import dev.tailor.autograd.RopeOps;
-import dev.tailor.autograd.RopeTable;
+import dev.tailor.autograd.RopeOps.RopeTable;
 import dev.tailor.nn.LinearLayer;
 import dev.tailor.tensor.Tensor;
 

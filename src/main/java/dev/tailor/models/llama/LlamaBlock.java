@@ -2,7 +2,7 @@ package dev.tailor.models.llama;
 
 import dev.tailor.autograd.BasicOps;
 import dev.tailor.autograd.NormOps;
-import dev.tailor.autograd.RopeTable;
+import dev.tailor.autograd.RopeOps.RopeTable;
 import dev.tailor.tensor.Tensor;
 
 /** One decoder layer ({@code model.layers.N}): pre-norm attention and pre-norm MLP, each residual. */

@@ -3,7 +3,7 @@ package dev.tailor.models.llama;
 import dev.tailor.autograd.EmbeddingOps;
 import dev.tailor.autograd.MatOps.WeightLayout;
 import dev.tailor.autograd.NormOps;
-import dev.tailor.autograd.RopeTable;
+import dev.tailor.autograd.RopeOps.RopeTable;
 import dev.tailor.models.CausalLM;
 import dev.tailor.models.Inputs;
 import dev.tailor.models.ModelConfig;
