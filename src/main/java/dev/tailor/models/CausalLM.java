@@ -12,7 +12,16 @@ public interface CausalLM {
     ModelConfig config();
 
     /** Logits (B, T, V) for a batch of token ids; recorded on the tape when anything is trainable. */
-    Tensor forward(Inputs in);
+    default Tensor forward(Inputs in) { return forward(in, null); }
+
+    /**
+     * With {@code cache == null}, {@link #forward(Inputs)}. With a cache, {@code in} holds only the
+     * tokens after the cached ones (their positions continue the cached positions): their keys and
+     * values are appended to the cache, attention reads every cached key, and the result is the
+     * logits of each row's last token only, (B, 1, V): all that choosing the next token needs,
+     * without running the output head over a whole prompt.
+     */
+    Tensor forward(Inputs in, KvCache cache);
 
     /**
      * Every weight by its checkpoint key (the key the model would be saved under), in checkpoint
