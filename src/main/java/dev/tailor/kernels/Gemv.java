@@ -43,8 +43,11 @@ public final class Gemv {
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
     private static final ValueLayout.OfFloat F32_LE = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(LE);
     private static final ValueLayout.OfShort I16_LE = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(LE);
-    /** A chunk of work reads at least this many weights, so forking is worth its cost. */
-    private static final int MIN_WEIGHTS_PER_CHUNK = 1 << 15;
+    /**
+     * A chunk of work reads at least this many weights (512 KiB in BF16): waking a pool thread
+     * costs tens of microseconds, as long as one thread needs to stream ~300 KiB.
+     */
+    private static final int MIN_WEIGHTS_PER_CHUNK = 1 << 18;
 
     private Gemv() {}
 
@@ -120,20 +123,35 @@ public final class Gemv {
             long wo = 2L * j * k; // byte offset of row j
             for (int i = 0; i < m; i++) {
                 int xo = i * k;
-                FloatVector even = FloatVector.zero(F), odd = FloatVector.zero(F);
-                for (int p = 0; p < kv; p += step) {
-                    IntVector pair = IntVector.fromMemorySegment(I, w, wo + 2L * p, LE); // weights p+2l (low), p+2l+1 (high)
-                    even = pair.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(FloatVector.fromArray(F, xs, xo + p), even);
-                    odd = pair.and(hiMask).reinterpretAsFloats().fma(FloatVector.fromArray(F, xs, xo + p + I.length()), odd);
+                FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
+                int p = 0;
+                for (; p + 2 * step <= kv; p += 2 * step) { // two steps per turn: four independent FMA chains
+                    IntVector w0 = IntVector.fromMemorySegment(I, w, wo + 2L * p, LE); // weights p+2l (low half), p+2l+1 (high half)
+                    IntVector w1 = IntVector.fromMemorySegment(I, w, wo + 2L * (p + step), LE);
+                    a0 = evenHalf(w0).fma(FloatVector.fromArray(F, xs, xo + p), a0);
+                    a1 = oddHalf(w0, hiMask).fma(FloatVector.fromArray(F, xs, xo + p + I.length()), a1);
+                    a2 = evenHalf(w1).fma(FloatVector.fromArray(F, xs, xo + p + step), a2);
+                    a3 = oddHalf(w1, hiMask).fma(FloatVector.fromArray(F, xs, xo + p + step + I.length()), a3);
                 }
-                float sum = even.add(odd).reduceLanes(VectorOperators.ADD);
-                for (int p = kv; p < k; p++) {
+                for (; p < kv; p += step) {
+                    IntVector w0 = IntVector.fromMemorySegment(I, w, wo + 2L * p, LE);
+                    a0 = evenHalf(w0).fma(FloatVector.fromArray(F, xs, xo + p), a0);
+                    a1 = oddHalf(w0, hiMask).fma(FloatVector.fromArray(F, xs, xo + p + I.length()), a1);
+                }
+                float sum = a0.add(a1).add(a2.add(a3)).reduceLanes(VectorOperators.ADD);
+                for (p = kv; p < k; p++) {
                     sum += SegmentStorage.bf16ToFloat(w.get(I16_LE, wo + 2L * p)) * x[xo + p];
                 }
                 y[i * n + j] = sum;
             }
         }
     }
+
+    /** The even-indexed weights of a vector of bf16 pairs, as floats: the low half moved up. */
+    private static FloatVector evenHalf(IntVector pairs) { return pairs.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats(); }
+
+    /** The odd-indexed weights: the high half, low bits cleared. */
+    private static FloatVector oddHalf(IntVector pairs, IntVector hiMask) { return pairs.and(hiMask).reinterpretAsFloats(); }
 
     /**
      * X reordered for {@link #rowsBf16}: in every full block of 2L elements, the L even-indexed
