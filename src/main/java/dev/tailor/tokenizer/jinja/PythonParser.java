@@ -1,0 +1,131 @@
+package dev.tailor.tokenizer.jinja;
+
+import static jinjava.de.odysseus.el.tree.impl.Builder.Feature.METHOD_INVOCATIONS;
+import static jinjava.de.odysseus.el.tree.impl.Builder.Feature.NULL_PROPERTIES;
+
+import com.hubspot.jinjava.el.ExtendedSyntaxBuilder;
+import com.hubspot.jinjava.el.ext.AstNamedParameter;
+import com.hubspot.jinjava.el.ext.ExtendedParser;
+import java.util.ArrayList;
+import java.util.List;
+import jinjava.de.odysseus.el.tree.impl.Builder;
+import jinjava.de.odysseus.el.tree.impl.Parser;
+import jinjava.de.odysseus.el.tree.impl.Scanner.ScanException;
+import jinjava.de.odysseus.el.tree.impl.Scanner.Symbol;
+import jinjava.de.odysseus.el.tree.impl.ast.AstDot;
+import jinjava.de.odysseus.el.tree.impl.ast.AstNode;
+import jinjava.de.odysseus.el.tree.impl.ast.AstParameters;
+
+/**
+ * Jinjava's expression parser with Python subscripts: {@code x[i]}, and slices
+ * {@code x[a:b]}, {@code x[a:b:c]}, {@code x[::-1]} with Python's semantics (Jinjava alone
+ * rejects a slice step), and keyword arguments whose value is a whole expression
+ * ({@code namespace(last=messages|length - 1)}; Jinjava binds {@code =} tighter than {@code -}).
+ * Filters and tests are parsed by the parent at "natural" precedence, which the engine turns
+ * on, so {@code messages|length - 1} means {@code (messages|length) - 1}.
+ */
+final class PythonParser extends ExtendedParser {
+
+    PythonParser(Builder context, String input) {
+        super(context, input);
+    }
+
+    @Override
+    protected AstNode value() throws ScanException, ParseException {
+        boolean lvalue = true;
+        AstNode v = nonliteral();
+        if (v == null) {
+            v = literal();
+            if (v == null) return null;
+            lvalue = false;
+        }
+        while (true) {
+            switch (getToken().getSymbol()) {
+                case DOT -> {
+                    consumeToken();
+                    String name = consumeToken(Symbol.IDENTIFIER).getImage();
+                    AstDot dot = createAstDot(v, name, lvalue);
+                    v = callFollows() ? createAstMethod(dot, params()) : dot;
+                }
+                case LBRACK -> v = subscript(v, lvalue);
+                default -> {
+                    return v;
+                }
+            }
+        }
+    }
+
+    @Override
+    protected AstParameters params(Symbol left, Symbol right) throws ScanException, ParseException {
+        consumeToken(left);
+        List<AstNode> list = new ArrayList<>();
+        AstNode v = argument(false);
+        if (v != null) {
+            list.add(v);
+            while (getToken().getSymbol() == Symbol.COMMA) {
+                consumeToken();
+                list.add(argument(true));
+            }
+        }
+        consumeToken(right);
+        return createAstParameters(list);
+    }
+
+    /** One call argument: {@code name=expression} or an expression. */
+    private AstNode argument(boolean required) throws ScanException, ParseException {
+        if (getToken().getSymbol() == Symbol.IDENTIFIER && "=".equals(lookahead(0).getImage())) {
+            String name = consumeToken().getImage();
+            consumeToken();
+            return new AstNamedParameter(identifier(name), expr(true));
+        }
+        return expr(required);
+    }
+
+    /** Parses {@code [i]} or {@code [start:stop:step]} after {@code base}. */
+    private AstNode subscript(AstNode base, boolean lvalue) throws ScanException, ParseException {
+        consumeToken(Symbol.LBRACK);
+        AstNode first = expr(false);
+        if (getToken().getSymbol() == Symbol.RBRACK) {
+            consumeToken();
+            if (first == null) fail("an index or a slice");
+            var bracket = createAstBracket(base, first, lvalue, !context.isEnabled(NULL_PROPERTIES));
+            return callFollows() ? createAstMethod(bracket, params()) : bracket;
+        }
+        consumeToken(Symbol.COLON);
+        AstNode stop = sliceBound();
+        AstNode step = null;
+        if (getToken().getSymbol() == Symbol.COLON) {
+            consumeToken();
+            step = sliceBound();
+        }
+        consumeToken(Symbol.RBRACK);
+        return new AstSlice(base, first, stop, step);
+    }
+
+    private AstNode sliceBound() throws ScanException, ParseException {
+        Symbol s = getToken().getSymbol();
+        return s == Symbol.COLON || s == Symbol.RBRACK ? null : expr(true);
+    }
+
+    private boolean callFollows() {
+        return getToken().getSymbol() == Symbol.LPAREN && context.isEnabled(METHOD_INVOCATIONS);
+    }
+
+    /** The tree builder that hands out this parser; instantiated by class name by the EL factory. */
+    public static final class SyntaxBuilder extends ExtendedSyntaxBuilder {
+        private static final long serialVersionUID = 1L;
+
+        public SyntaxBuilder() {
+            super();
+        }
+
+        public SyntaxBuilder(Feature... features) {
+            super(features);
+        }
+
+        @Override
+        protected Parser createParser(String expression) {
+            return new PythonParser(this, expression);
+        }
+    }
+}
