@@ -27,8 +27,9 @@ import jinjava.javax.el.ExpressionFactory;
  *
  * <p>What Jinjava needs on top: Jinja2's whitespace rules ({@link WhitespaceControl}), Python
  * slices ({@link PythonParser}), filter precedence ({@code x|length - 1}), Python string and
- * dict methods ({@link PythonMethodResolver}), Python type tests ({@link PythonTests}), and
- * {@code tojson}/{@code trim} with Python semantics ({@link JinjaFilters}). Thread-safe: each
+ * dict methods ({@link PythonMethodResolver}), Python type tests ({@link PythonTests}),
+ * {@code tojson}/{@code trim} with Python semantics ({@link JinjaFilters}) and Python's
+ * {@code str()} for printed values ({@link PythonOutput}). Thread-safe: each
  * render gets its own interpreter.
  */
 public final class JinjaEngine {
@@ -43,6 +44,7 @@ public final class JinjaEngine {
                 .withFailOnUnknownTokens(false)          // Jinja2's default Undefined renders as ""
                 .withLegacyOverrides(LegacyOverrides.newBuilder().withUseNaturalOperatorPrecedence(true).build())
                 .withElResolver(resolver())
+                .withInterperterFactory(new PythonOutput())
                 .build();
         jinjava = new PythonJinjava(config);
         JinjaFunctions.all().forEach(jinjava.getGlobalContext()::registerFunction);

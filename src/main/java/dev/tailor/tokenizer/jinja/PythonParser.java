@@ -6,12 +6,16 @@ import static jinjava.de.odysseus.el.tree.impl.Builder.Feature.NULL_PROPERTIES;
 import com.hubspot.jinjava.el.ExtendedSyntaxBuilder;
 import com.hubspot.jinjava.el.ext.AstNamedParameter;
 import com.hubspot.jinjava.el.ext.ExtendedParser;
+import com.hubspot.jinjava.el.ext.ExtendedScanner;
 import java.util.ArrayList;
 import java.util.List;
 import jinjava.de.odysseus.el.tree.impl.Builder;
 import jinjava.de.odysseus.el.tree.impl.Parser;
+import jinjava.de.odysseus.el.tree.impl.Scanner;
 import jinjava.de.odysseus.el.tree.impl.Scanner.ScanException;
 import jinjava.de.odysseus.el.tree.impl.Scanner.Symbol;
+import jinjava.de.odysseus.el.tree.impl.Scanner.Token;
+import jinjava.de.odysseus.el.tree.impl.ast.AstBinary;
 import jinjava.de.odysseus.el.tree.impl.ast.AstDot;
 import jinjava.de.odysseus.el.tree.impl.ast.AstNode;
 import jinjava.de.odysseus.el.tree.impl.ast.AstParameters;
@@ -21,6 +25,7 @@ import jinjava.de.odysseus.el.tree.impl.ast.AstParameters;
  * {@code x[a:b]}, {@code x[a:b:c]}, {@code x[::-1]} with Python's semantics (Jinjava alone
  * rejects a slice step), and keyword arguments whose value is a whole expression
  * ({@code namespace(last=messages|length - 1)}; Jinjava binds {@code =} tighter than {@code -}).
+ * {@code and} and {@code *} get Python's meaning ({@link PythonOperators}).
  * Filters and tests are parsed by the parent at "natural" precedence, which the engine turns
  * on, so {@code messages|length - 1} means {@code (messages|length) - 1}.
  */
@@ -53,6 +58,13 @@ final class PythonParser extends ExtendedParser {
                 }
             }
         }
+    }
+
+    @Override
+    protected AstBinary createAstBinary(AstNode left, AstNode right, AstBinary.Operator operator) {
+        AstBinary.Operator op = operator == AstBinary.AND ? PythonOperators.AND
+                : operator == AstBinary.MUL ? PythonOperators.MUL : operator;
+        return super.createAstBinary(left, right, op);
     }
 
     @Override
@@ -109,6 +121,31 @@ final class PythonParser extends ExtendedParser {
 
     private boolean callFollows() {
         return getToken().getSymbol() == Symbol.LPAREN && context.isEnabled(METHOD_INVOCATIONS);
+    }
+
+    @Override
+    protected Scanner createScanner(String expression) {
+        return new PythonScanner(expression);
+    }
+
+    /**
+     * Jinjava's scanner reads "+3" as its unary abs operator even after an operand, so
+     * {@code loop.index0+1} fails to parse; Python reads it as addition.
+     */
+    private static final class PythonScanner extends ExtendedScanner {
+        PythonScanner(String input) {
+            super(input);
+        }
+
+        @Override
+        protected Token nextEval() throws ScanException {
+            int pos = getPosition();
+            String in = getInput();
+            if (in.charAt(pos) == '+' && pos + 1 < in.length() && Character.isDigit(in.charAt(pos + 1))) {
+                return fixed(Symbol.PLUS);
+            }
+            return super.nextEval();
+        }
     }
 
     /** The tree builder that hands out this parser; instantiated by class name by the EL factory. */

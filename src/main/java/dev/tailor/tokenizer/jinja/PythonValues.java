@@ -1,5 +1,6 @@
 package dev.tailor.tokenizer.jinja;
 
+import com.hubspot.jinjava.objects.SafeString;
 import java.util.Map;
 import java.util.StringJoiner;
 
@@ -9,7 +10,7 @@ final class PythonValues {
     private PythonValues() {}
 
     static String str(Object v) {
-        if (v instanceof CharSequence s) return s.toString();
+        if (v instanceof CharSequence || v instanceof SafeString) return v.toString();
         return repr(v);
     }
 
@@ -18,6 +19,7 @@ final class PythonValues {
             case null -> "None";
             case Boolean b -> b ? "True" : "False";
             case CharSequence s -> quote(s.toString());
+            case SafeString s -> quote(s.toString());
             case Double d -> PythonJson.floatRepr(d);
             case Float f -> PythonJson.floatRepr(f);
             case Map<?, ?> m -> {

@@ -51,7 +51,8 @@ public final class WhitespaceControl {
                 pos = previous.end;
                 continue;
             }
-            out.append(open(tag.kind)).append(tag.body).append(close(tag.kind));
+            String body = tag.kind == Kind.VARIABLE ? jinjavaExpression(tag.body) : tag.body;
+            out.append(open(tag.kind)).append(body).append(close(tag.kind));
             pos = tag.end;
             previous = tag;
         }
@@ -76,6 +77,34 @@ public final class WhitespaceControl {
         if (tag.rightSign == '-') return PythonStrings.lstrip(text, null);
         boolean trims = tag.kind != Kind.VARIABLE && tag.rightSign != '+';
         return trims && text.startsWith("\n") ? text.substring(1) : text;
+    }
+
+    /**
+     * Rewrites an expression so Jinjava's tag scanner reads it as Jinja2 does: a leading sign
+     * would be taken for a whitespace marker ({@code {{ -x }}} would print x), so the expression
+     * is parenthesised; and "}}" inside a dict literal would end the tag, so the braces are
+     * separated by a space. Neither changes the expression's meaning.
+     */
+    private static String jinjavaExpression(String body) {
+        String e = separateClosingBraces(body);
+        String t = e.strip();
+        return t.startsWith("-") || t.startsWith("+") ? " (" + t + ") " : e;
+    }
+
+    private static String separateClosingBraces(String body) {
+        StringBuilder sb = new StringBuilder(body.length());
+        for (int i = 0; i < body.length(); i++) {
+            char c = body.charAt(i);
+            if (c == '\'' || c == '"') {
+                int end = skipString(body, i, 0);
+                sb.append(body, i, end);
+                i = end - 1;
+                continue;
+            }
+            sb.append(c);
+            if (c == '}' && i + 1 < body.length() && body.charAt(i + 1) == '}') sb.append(' ');
+        }
+        return sb.toString();
     }
 
     private static int nextTagStart(String src, int from) {
