@@ -89,6 +89,8 @@ CASES = [
     ("filters_common", "{{ l | length }}|{{ l | first }}|{{ l | last }}|{{ l | join('-') }}|{{ s | trim }}|{{ zz | default('d') }}|{{ 'x' | upper }}|{{ [3, 1, 2] | sort }}|{{ l | sum }}|{{ l | reverse | list }}", S),
     ("filters_select", "{{ msgs | selectattr('role', 'equalto', 'user') | map(attribute='content') | list }}|{{ msgs | rejectattr('role', 'equalto', 'user') | list | length }}", {"msgs": [{"role": "user", "content": "a"}, {"role": "assistant", "content": "b"}, {"role": "user", "content": "c"}]}),
     ("ternary_and_concat", "{{ 'yes' if l else 'no' }}|{{ 'a' + 'b' ~ 1 }}|{{ (l | length) > 3 and s }}|{{ not n }}", S),
+    ("arith_edge", "{{ -5 }}|{{ (2+3) }}|{{ l[0]+3 }}|{{ -(l|length) }}|{{ {'a': {'b': 1}}['a'] }}|{{ l[1]*2 }}|{{ [0] * 3 }}", S),
+    ("str_escapes", "{{ '\\u00e9\\x41\\q' }}|{{ \"it's\" }}|{{ 'a\\\\b' }}|{{ 'tab\\there' }}", {}),
     ("raise", "{% if l|length > 2 %}{{ raise_exception('too many: ' ~ l|length) }}{% endif %}", S),
 ]
 

@@ -146,6 +146,25 @@ final class PythonParser extends ExtendedParser {
             }
             return super.nextEval();
         }
+
+        /** String literals with Python's escapes (\\xhh, \\uXXXX, \\U..., octal; unknown ones kept). */
+        @Override
+        protected Token nextString() throws ScanException {
+            String in = getInput();
+            char quote = in.charAt(getPosition());
+            StringBuilder sb = new StringBuilder();
+            int i = getPosition() + 1;
+            while (i < in.length()) {
+                char c = in.charAt(i++);
+                if (c == quote) return token(Symbol.STRING, sb.toString(), i - getPosition());
+                if (c != '\\' || i == in.length()) {
+                    sb.append(c);
+                    continue;
+                }
+                i = PythonEscapes.append(in, i, sb);
+            }
+            throw new ScanException(getPosition(), "unterminated string", String.valueOf(quote));
+        }
     }
 
     /** The tree builder that hands out this parser; instantiated by class name by the EL factory. */
