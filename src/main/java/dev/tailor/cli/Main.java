@@ -9,6 +9,8 @@ import picocli.CommandLine.Command;
         subcommands = {
                 CommandLine.HelpCommand.class,
                 BenchCommand.class,
+                TokenizeCommand.class,
+                TemplateCommand.class,
         })
 public final class Main implements Runnable {
 

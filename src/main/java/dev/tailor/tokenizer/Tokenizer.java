@@ -9,13 +9,13 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
-import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
 /**
@@ -243,8 +243,10 @@ public final class Tokenizer implements AutoCloseable {
 
     private static String listing(Path dir) {
         try (Stream<Path> files = Files.list(dir)) {
-            String names = files.map(p -> p.getFileName().toString()).sorted().collect(Collectors.joining(", "));
-            return names.isEmpty() ? "nothing" : names;
+            List<String> names = files.map(p -> p.getFileName().toString()).sorted().toList();
+            if (names.isEmpty()) return "nothing";
+            String shown = String.join(", ", names.subList(0, Math.min(10, names.size())));
+            return names.size() > 10 ? shown + ", ... " + (names.size() - 10) + " more" : shown;
         } catch (IOException e) {
             return "unreadable: " + e.getMessage();
         }
