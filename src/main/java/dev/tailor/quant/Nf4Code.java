@@ -19,7 +19,7 @@ public final class Nf4Code {
     public static final int ZERO = 7;
 
     /** MID[i] lies halfway between LEVEL[i] and LEVEL[i + 1]: the decision thresholds of bitsandbytes' dQuantizeNF4. */
-    private static final float[] MID = new float[15];
+    static final float[] MID = new float[15];
 
     static {
         for (int i = 0; i < 15; i++) MID[i] = (float) (((double) LEVEL[i] + LEVEL[i + 1]) / 2);

@@ -73,9 +73,20 @@ public final class Nf4Storage implements QuantizedStorage {
 
     /**
      * Quantises any float storage (F32 array, BF16/F16/F32 mapped) a run of blocks at a time, so
-     * no float32 copy of the whole weight is made. Work is split over {@link Parallel} by blocks.
+     * no float32 copy of the whole weight is made. Work is split over {@link Parallel} by blocks;
+     * each block's absmax and indices are computed a vector at a time ({@link #quantiseScalar} is
+     * the plain twin and gives the same bytes).
      */
     public static Nf4Storage quantise(Storage src) {
+        return quantise(src, VECTOR);
+    }
+
+    /** The plain twin of {@link #quantise(Storage)}: element by element, binary search for each index. */
+    public static Nf4Storage quantiseScalar(Storage src) {
+        return quantise(src, false);
+    }
+
+    private static Nf4Storage quantise(Storage src, boolean vector) {
         long n = src.length();
         if ((n + 1) / 2 > Integer.MAX_VALUE - 8) throw new IllegalArgumentException("NF4 storage holds at most 2^32 - 18 elements, got " + n);
         int blocks = Math.toIntExact((n + BLOCK - 1) / BLOCK);
@@ -84,38 +95,61 @@ public final class Nf4Storage implements QuantizedStorage {
         int runBlocks = BlockScales.GROUP;
         Parallel.forChunks(blocks, runBlocks, (chunk, from, to) -> {
             float[] run = new float[runBlocks * BLOCK];
+            int[] idx = new int[BLOCK];
             for (int b = from; b < to; b += runBlocks) {
                 long start = (long) b * BLOCK;
                 int count = (int) Math.min((long) Math.min(runBlocks, to - b) * BLOCK, n - start);
                 src.widen(start, run, 0, count);
-                quantiseRun(packed, absmax, b, run, count, src);
+                for (int off = 0; off < count; off += BLOCK) {
+                    int len = Math.min(BLOCK, count - off), block = b + off / BLOCK;
+                    if (vector && len == BLOCK) absmax[block] = indicesVector(run, off, idx);
+                    else absmax[block] = indicesScalar(run, off, len, idx);
+                    if (!Float.isFinite(absmax[block])) throw nonFinite(run, off, len, block, src);
+                    pack(idx, len, packed, (int) ((long) block * BLOCK / 2));
+                }
             }
         });
         return new Nf4Storage(n, packed, BlockScales.quantise(absmax));
     }
 
-    /** Quantises {@code count} elements starting at block {@code b0}, read into {@code x}. */
-    private static void quantiseRun(byte[] packed, float[] absmax, int b0, float[] x, int count, Storage src) {
-        for (int off = 0; off < count; off += BLOCK) {
-            int len = Math.min(BLOCK, count - off), block = b0 + off / BLOCK;
-            float max = 0f;
-            for (int j = 0; j < len; j++) {
-                float v = x[off + j];
-                if (!Float.isFinite(v)) {
-                    throw new IllegalArgumentException("cannot quantise a non-finite value (" + v + ") at element "
-                            + ((long) block * BLOCK + j) + " of a " + src.dtype() + " storage of " + src.length() + " elements");
-                }
-                max = Math.max(max, Math.abs(v));
-            }
-            absmax[block] = max;
-            float inv = max == 0f ? 0f : 1f / max; // bitsandbytes multiplies by the reciprocal
-            int p = (int) ((long) block * BLOCK / 2);
-            for (int j = 0; j < len; j += 2) {
-                int hi = Nf4Code.index(x[off + j] * inv);
-                int lo = j + 1 < len ? Nf4Code.index(x[off + j + 1] * inv) : Nf4Code.ZERO;
-                packed[p + j / 2] = (byte) (hi << 4 | lo);
-            }
+    /** idx[j] = nearest level of x[off + j] / absmax for one block of {@code len}; returns absmax. */
+    private static float indicesScalar(float[] x, int off, int len, int[] idx) {
+        float max = 0f;
+        for (int j = 0; j < len; j++) max = Math.max(max, Math.abs(x[off + j]));
+        float inv = max == 0f ? 0f : 1f / max; // bitsandbytes multiplies by the reciprocal
+        for (int j = 0; j < len; j++) idx[j] = Nf4Code.index(x[off + j] * inv);
+        return max;
+    }
+
+    /** {@link #indicesScalar} for a whole block: the index is the count of midpoints below x / absmax. */
+    private static float indicesVector(float[] x, int off, int[] idx) {
+        FloatVector max = FloatVector.zero(F);
+        for (int j = 0; j < BLOCK; j += L) max = max.max(FloatVector.fromArray(F, x, off + j).abs());
+        float m = max.reduceLanes(VectorOperators.MAX);
+        float inv = m == 0f ? 0f : 1f / m;
+        IntVector one = IntVector.broadcast(I, 1);
+        for (int j = 0; j < BLOCK; j += L) {
+            FloatVector u = FloatVector.fromArray(F, x, off + j).mul(inv);
+            IntVector q = IntVector.zero(I);
+            for (int t = 0; t < 15; t++) q = q.add(one, u.compare(VectorOperators.GT, Nf4Code.MID[t]).cast(I));
+            q.intoArray(idx, j);
         }
+        return m;
+    }
+
+    /** Two indices per byte, the even element in the high nibble; a missing odd element is the zero index. */
+    private static void pack(int[] idx, int len, byte[] packed, int p) {
+        for (int j = 0; j < len; j += 2) {
+            int lo = j + 1 < len ? idx[j + 1] : Nf4Code.ZERO;
+            packed[p + j / 2] = (byte) (idx[j] << 4 | lo);
+        }
+    }
+
+    private static IllegalArgumentException nonFinite(float[] x, int off, int len, int block, Storage src) {
+        int j = 0;
+        while (j < len - 1 && Float.isFinite(x[off + j])) j++;
+        return new IllegalArgumentException("cannot quantise a non-finite value (" + x[off + j] + ") at element "
+                + ((long) block * BLOCK + j) + " of a " + src.dtype() + " storage of " + src.length() + " elements");
     }
 
     // ---- Storage ----

@@ -101,11 +101,31 @@ class Nf4StorageTest {
         assertThrows(IndexOutOfBoundsException.class, () -> q.widen(60, new float[10], 0, 10));
     }
 
-    @Test void nonFiniteInputIsRefusedWithItsPosition() {
-        float[] x = new float[100];
-        x[77] = Float.NaN;
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Nf4Storage.quantise(new FloatStorage(x)));
-        assertTrue(e.getMessage().contains("element 77"), e.getMessage());
+    @ParameterizedTest
+    @ValueSource(ints = {5, 77, 130})
+    void nonFiniteInputIsRefusedWithItsPosition(int at) {
+        for (float bad : new float[] {Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY}) {
+            float[] x = new float[150]; // blocks 0 and 1 full (vector path), block 2 partial (scalar path)
+            java.util.Arrays.fill(x, 0.5f);
+            x[at] = bad;
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Nf4Storage.quantise(new FloatStorage(x)));
+            assertTrue(e.getMessage().contains("(" + bad + ") at element " + at), e.getMessage());
+            assertThrows(IllegalArgumentException.class, () -> Nf4Storage.quantiseScalar(new FloatStorage(x)));
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {7, 64, 65, 257, 64 * 300 + 5})
+    void fastQuantiseEqualsScalarTwin(int n) {
+        SplittableRandom rnd = new SplittableRandom(31 + n);
+        float[] x = new float[n];
+        for (int i = 0; i < n; i++) x[i] = (float) Math.max(-2.4, Math.min(2.4, gaussian(rnd) * (1 + (i / 64) % 3)));
+        for (int i = 0; i < n; i += 64) x[i] = 2.5f;                          // every block's absmax is 2.5 ...
+        for (int i = 1; i < n; i += 17) if (i % 64 != 0) x[i] = Nf4Code.MID[i % 15] * 2.5f; // ... so these land within an ulp of a threshold
+        Nf4Storage fast = Nf4Storage.quantise(new FloatStorage(x)), slow = Nf4Storage.quantiseScalar(new FloatStorage(x));
+        for (int i = 0; i < n; i++) assertEquals(slow.index(i), fast.index(i), "index of element " + i);
+        for (int b = 0; b * Nf4Storage.BLOCK < n; b++) assertEquals(slow.blockAbsmax(b), fast.blockAbsmax(b), 0f, "absmax of block " + b);
+        assertEquals(slow.byteSize(), fast.byteSize());
     }
 
     @ParameterizedTest
