@@ -5,10 +5,11 @@ import dev.tailor.eval.scaling.ScalingLaw;
 import dev.tailor.eval.scaling.ScalingPlot;
 import dev.tailor.eval.scaling.ScalingRuns;
 import dev.tailor.eval.scaling.ScalingRuns.Run;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
@@ -23,6 +24,8 @@ import java.util.concurrent.Callable;
         description = "Fit L(X, D) = A·X^-alpha·D^-beta + E to runs ({\"x\", \"d\", \"loss\", optional \"method\"} per JSONL line).")
 public final class ScalingFitCommand implements Callable<Integer> {
 
+    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
     @Option(names = "--runs", required = true, description = "JSONL file of runs")
     Path runs;
 
@@ -35,7 +38,7 @@ public final class ScalingFitCommand implements Callable<Integer> {
     @Override public Integer call() {
         double[] at = predict == null ? null : parsePoint(predict);
         Map<String, List<Run>> groups = ScalingRuns.byMethod(ScalingRuns.read(runs), runs);
-        PrintStream out = System.out;
+        PrintWriter out = spec.commandLine().getOut();
         for (var e : groups.entrySet()) {
             String method = e.getKey();
             String where = runs + (method.isEmpty() ? "" : " (method '" + method + "')");
@@ -54,6 +57,7 @@ public final class ScalingFitCommand implements Callable<Integer> {
                 out.println("  plot: " + png);
             }
         }
+        out.flush();
         return 0;
     }
 
