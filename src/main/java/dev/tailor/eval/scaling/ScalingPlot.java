@@ -135,10 +135,10 @@ public final class ScalingPlot {
         }
     }
 
-    /** Tick values inside [10^lo, 10^hi]: decades, or 1-2-5 steps when the range is under two decades. */
+    /** Tick values inside [10^lo, 10^hi]: decades, 1-2-5 steps under two decades, half steps under 0.7 of a decade. */
     static List<Double> ticks(double lo, double hi) {
         List<Double> out = new java.util.ArrayList<>();
-        double[] mult = hi - lo >= 2 ? new double[]{1} : hi - lo >= 0.7 ? new double[]{1, 2, 5} : new double[]{1, 1.5, 2, 3, 4, 5, 6, 7, 8, 9};
+        double[] mult = hi - lo >= 2 ? new double[]{1} : hi - lo >= 0.7 ? new double[]{1, 2, 5} : new double[]{1, 1.5, 2, 2.5, 3, 3.5, 4, 5, 6, 7, 8, 9};
         for (int p = (int) Math.floor(lo); p <= (int) Math.ceil(hi); p++) {
             for (double m : mult) {
                 double v = m * Math.pow(10, p);
@@ -149,8 +149,20 @@ public final class ScalingPlot {
         return out;
     }
 
-    private static String number(double v) {
-        if (v >= 1e4 || v < 1e-2) return String.format(Locale.ROOT, "%.3g", v).replace("e+0", "e").replace("e+", "e");
-        return String.format(Locale.ROOT, "%.4g", v);
+    /** Short labels: 1e4, 1.6e9, 2.5, 0.75 (three significant digits, trailing zeros dropped). */
+    static String number(double v) {
+        if (v >= 1e4 || v < 1e-2) {
+            int exp = (int) Math.floor(Math.log10(v));
+            double mantissa = v / Math.pow(10, exp);
+            if (mantissa >= 9.995) { mantissa /= 10; exp++; } // rounding carried into the next decade
+            return trimZeros(String.format(Locale.ROOT, "%.2f", mantissa)) + "e" + exp;
+        }
+        return new java.math.BigDecimal(v).round(new java.math.MathContext(3)).stripTrailingZeros().toPlainString();
+    }
+
+    private static String trimZeros(String s) {
+        if (!s.contains(".") || s.contains("e")) return s;
+        s = s.replaceAll("0+$", "");
+        return s.endsWith(".") ? s.substring(0, s.length() - 1) : s;
     }
 }

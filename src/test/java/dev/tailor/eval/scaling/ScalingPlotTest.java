@@ -30,8 +30,19 @@ class ScalingPlotTest {
         assertTrue(axes.px(1e3) > ScalingPlot.LEFT && axes.px(1e5) < ScalingPlot.WIDTH - ScalingPlot.RIGHT);
     }
 
+    @Test void labelsAreShort() {
+        assertEquals("1e4", ScalingPlot.number(1e4));
+        assertEquals("1.6e9", ScalingPlot.number(1.6e9));
+        assertEquals("1e6", ScalingPlot.number(999_999.9));
+        assertEquals("1000", ScalingPlot.number(1000));
+        assertEquals("2.5", ScalingPlot.number(2.5));
+        assertEquals("3", ScalingPlot.number(3.0));
+        assertEquals("0.125", ScalingPlot.number(0.125));
+    }
+
     @Test void ticksAreDecadesOrOneTwoFive() {
         assertEquals(List.of(1e3, 1e4, 1e5), ScalingPlot.ticks(2.9, 5.1));
         assertEquals(List.of(1.0, 2.0, 5.0, 10.0), ScalingPlot.ticks(-0.05, 1.05));
+        assertEquals(List.of(2.0, 2.5, 3.0, 3.5), ScalingPlot.ticks(Math.log10(1.52), Math.log10(3.6)));
     }
 }
