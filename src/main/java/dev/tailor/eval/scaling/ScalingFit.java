@@ -36,12 +36,8 @@ public final class ScalingFit {
         ScalingRuns.requireEnough(runs, where);
         requireSpread(runs, where);
         int n = runs.size();
-        double[] lx = new double[n], ld = new double[n], y = new double[n]; // (n)
-        for (int i = 0; i < n; i++) {
-            lx[i] = Math.log(runs.get(i).x());
-            ld[i] = Math.log(runs.get(i).d());
-            y[i] = runs.get(i).loss();
-        }
+        double[][] data = logData(runs);
+        double[] lx = data[0], ld = data[1], y = data[2]; // (n) ln x, ln d, loss
         double minY = Double.POSITIVE_INFINITY, maxY = Double.NEGATIVE_INFINITY;
         for (double v : y) { minY = Math.min(minY, v); maxY = Math.max(maxY, v); }
         double[] best = null;
@@ -64,16 +60,22 @@ public final class ScalingFit {
 
     /** Fits from one given starting law (no grid): what each grid start runs. */
     static ScalingLaw fitFrom(List<Run> runs, ScalingLaw start) {
-        int n = runs.size();
-        double[] lx = new double[n], ld = new double[n], y = new double[n];
-        for (int i = 0; i < n; i++) {
-            lx[i] = Math.log(runs.get(i).x());
-            ld[i] = Math.log(runs.get(i).d());
-            y[i] = runs.get(i).loss();
-        }
+        double[][] data = logData(runs);
         double[] p = {Math.log(start.a()), start.alpha(), start.beta(), start.e()};
-        levenbergMarquardt(p, lx, ld, y);
+        levenbergMarquardt(p, data[0], data[1], data[2]);
         return new ScalingLaw(Math.exp(p[0]), p[1], p[2], p[3]);
+    }
+
+    /** {ln x, ln d, loss} of every run, each (n). */
+    private static double[][] logData(List<Run> runs) {
+        int n = runs.size();
+        double[][] out = new double[3][n];
+        for (int i = 0; i < n; i++) {
+            out[0][i] = Math.log(runs.get(i).x());
+            out[1][i] = Math.log(runs.get(i).d());
+            out[2][i] = runs.get(i).loss();
+        }
+        return out;
     }
 
     /** Start (log A, alpha, beta, E) with A the least-squares optimum for the given shape; null when A <= 0. */
