@@ -9,8 +9,11 @@ import picocli.CommandLine.Command;
         subcommands = {
                 CommandLine.HelpCommand.class,
                 BenchCommand.class,
+                EvalCommand.class,
                 InitModelCommand.class,
                 ScalingCommand.class,
+                TokenizeCommand.class,
+                TemplateCommand.class,
         })
 public final class Main implements Runnable {
 
