@@ -67,6 +67,7 @@ public final class Elementwise {
      * Either gradient may be null (that input is frozen). // da (n), db (bn), g (n), a (n), b (bn)
      */
     public static void mulBackward(float[] da, float[] db, float[] g, float[] a, float[] b, int n, int bn) {
+        if (n == 0) return;
         if (da != null) mul(da, g, b, n, bn, true);
         if (db != null) reduceRows(db, g, a, n, bn);
     }
@@ -156,26 +157,40 @@ public final class Elementwise {
      * depend on scheduling.
      */
     private static void reduceRows(float[] dst, float[] x, float[] y, int n, int bn) {
+        if (n == 0) return;
         int rows = n / bn;
         int chunks = Math.max(1, Math.min(Parallel.threads(), rows / rowsPerChunk(bn)));
         float[][] partial = new float[chunks][bn];
         Parallel.forChunks(chunks, 1, (c0, k0, k1) -> {
             for (int k = k0; k < k1; k++) {
-                float[] p = partial[k];
                 int r0 = (int) ((long) rows * k / chunks), r1 = (int) ((long) rows * (k + 1) / chunks);
-                int bound = S.loopBound(bn);
-                for (int r = r0; r < r1; r++) {
-                    int o = r * bn, j = 0;
-                    for (; j < bound; j += S.length()) {
-                        FloatVector xv = FloatVector.fromArray(S, x, o + j);
-                        FloatVector pv = FloatVector.fromArray(S, p, j);
-                        (y == null ? xv.add(pv) : xv.fma(FloatVector.fromArray(S, y, o + j), pv)).intoArray(p, j);
-                    }
-                    for (; j < bn; j++) p[j] += y == null ? x[o + j] : x[o + j] * y[o + j];
-                }
+                if (y == null) sumRowsInto(partial[k], x, r0, r1, bn);
+                else sumRowProductsInto(partial[k], x, y, r0, r1, bn);
             }
         });
         for (float[] p : partial) axpy(dst, p, 1f, bn);
+    }
+
+    /** p[j] += x[r, j] for rows [r0, r1). */
+    private static void sumRowsInto(float[] p, float[] x, int r0, int r1, int bn) {
+        int bound = S.loopBound(bn);
+        for (int r = r0; r < r1; r++) {
+            int o = r * bn, j = 0;
+            for (; j < bound; j += S.length()) FloatVector.fromArray(S, x, o + j).add(FloatVector.fromArray(S, p, j)).intoArray(p, j);
+            for (; j < bn; j++) p[j] += x[o + j];
+        }
+    }
+
+    /** p[j] += x[r, j] * y[r, j] for rows [r0, r1). */
+    private static void sumRowProductsInto(float[] p, float[] x, float[] y, int r0, int r1, int bn) {
+        int bound = S.loopBound(bn);
+        for (int r = r0; r < r1; r++) {
+            int o = r * bn, j = 0;
+            for (; j < bound; j += S.length()) {
+                FloatVector.fromArray(S, x, o + j).fma(FloatVector.fromArray(S, y, o + j), FloatVector.fromArray(S, p, j)).intoArray(p, j);
+            }
+            for (; j < bn; j++) p[j] += x[o + j] * y[o + j];
+        }
     }
 
     /** Sum of all elements, accumulated in float lanes per chunk and combined in double. // a (n) */

@@ -59,31 +59,34 @@ public final class Norms {
         float[][] partial = new float[Parallel.threads()][];
         Parallel.forChunks(rows, Elementwise.rowsPerChunk(C), (c, r0, r1) -> {
             float[] pw = dw == null ? null : (partial[c] = new float[C]);
-            int bound = S.loopBound(C);
             for (int r = r0; r < r1; r++) {
-                int o = r * C;
-                float rs = rstd[r];
-                if (dx != null) {
-                    float k = -rs * rs * rs * gwxDot(g, w, x, o, C) / C;
-                    int j = 0;
-                    for (; j < bound; j += S.length()) {
-                        FloatVector gw = FloatVector.fromArray(S, g, o + j).mul(FloatVector.fromArray(S, w, j));
-                        FloatVector xv = FloatVector.fromArray(S, x, o + j);
-                        gw.mul(rs).add(FloatVector.fromArray(S, dx, o + j)).add(xv.mul(k)).intoArray(dx, o + j);
-                    }
-                    for (; j < C; j++) dx[o + j] += rs * g[o + j] * w[j] + x[o + j] * k;
-                }
-                if (pw != null) {
-                    int j = 0;
-                    for (; j < bound; j += S.length()) {
-                        FloatVector.fromArray(S, g, o + j).mul(FloatVector.fromArray(S, x, o + j)).fma(FloatVector.broadcast(S, rs), FloatVector.fromArray(S, pw, j))
-                                .intoArray(pw, j);
-                    }
-                    for (; j < C; j++) pw[j] += g[o + j] * x[o + j] * rs;
-                }
+                if (dx != null) rmsNormDxRow(dx, g, x, rstd[r], w, r * C, C);
+                if (pw != null) rmsNormDwRow(pw, g, x, rstd[r], r * C, C);
             }
         });
         addPartials(dw, partial, C);
+    }
+
+    /** dx[o..o+C) += rstd * g * w - x * rstd^3 * sum(g * w * x) / C. Kept small so the JIT keeps vectors in registers. */
+    private static void rmsNormDxRow(float[] dx, float[] g, float[] x, float rs, float[] w, int o, int C) {
+        float k = -rs * rs * rs * gwxDot(g, w, x, o, C) / C;
+        int j = 0, bound = S.loopBound(C);
+        for (; j < bound; j += S.length()) {
+            FloatVector gw = FloatVector.fromArray(S, g, o + j).mul(FloatVector.fromArray(S, w, j));
+            FloatVector xv = FloatVector.fromArray(S, x, o + j);
+            gw.mul(rs).add(FloatVector.fromArray(S, dx, o + j)).add(xv.mul(k)).intoArray(dx, o + j);
+        }
+        for (; j < C; j++) dx[o + j] += rs * g[o + j] * w[j] + x[o + j] * k;
+    }
+
+    /** pw[0..C) += g * x * rstd for one row. */
+    private static void rmsNormDwRow(float[] pw, float[] g, float[] x, float rs, int o, int C) {
+        int j = 0, bound = S.loopBound(C);
+        for (; j < bound; j += S.length()) {
+            FloatVector.fromArray(S, g, o + j).mul(FloatVector.fromArray(S, x, o + j)).mul(rs).add(FloatVector.fromArray(S, pw, j))
+                    .intoArray(pw, j);
+        }
+        for (; j < C; j++) pw[j] += g[o + j] * x[o + j] * rs;
     }
 
     public static void rmsNormBackwardScalar(float[] dx, float[] dw, float[] g, float[] x, float[] rstd, float[] w, int rows, int C) {
@@ -177,42 +180,51 @@ public final class Norms {
 
     private static void layerNormBackwardRow(float[] dx, float[] pw, float[] pb, float[] g, float[] x, float mu, float rs,
                                              float[] w, int o, int C) {
-        int bound = S.loopBound(C);
-        if (dx != null) {
-            FloatVector sGw = FloatVector.zero(S), sGwx = FloatVector.zero(S);
-            int j = 0;
-            for (; j < bound; j += S.length()) {
-                FloatVector gw = FloatVector.fromArray(S, g, o + j).mul(FloatVector.fromArray(S, w, j));
-                sGw = sGw.add(gw);
-                sGwx = gw.fma(FloatVector.fromArray(S, x, o + j).sub(mu).mul(rs), sGwx);
-            }
-            float mGw = sGw.reduceLanes(VectorOperators.ADD);
-            float mGwx = sGwx.reduceLanes(VectorOperators.ADD);
-            for (; j < C; j++) {
-                float gw = g[o + j] * w[j];
-                mGw += gw;
-                mGwx += gw * (x[o + j] - mu) * rs;
-            }
-            mGw /= C;
-            mGwx /= C;
-            j = 0;
-            for (; j < bound; j += S.length()) {
-                FloatVector xh = FloatVector.fromArray(S, x, o + j).sub(mu).mul(rs);
-                FloatVector gw = FloatVector.fromArray(S, g, o + j).mul(FloatVector.fromArray(S, w, j));
-                gw.sub(mGw).sub(xh.mul(mGwx)).fma(FloatVector.broadcast(S, rs), FloatVector.fromArray(S, dx, o + j)).intoArray(dx, o + j);
-            }
-            for (; j < C; j++) dx[o + j] += rs * (g[o + j] * w[j] - mGw - (x[o + j] - mu) * rs * mGwx);
-        }
-        int j = 0;
+        if (dx != null) layerNormDxRow(dx, g, x, mu, rs, w, o, C);
+        if (pw != null) layerNormDwRow(pw, g, x, mu, rs, o, C);
+        if (pb != null) sumInto(pb, g, o, C);
+    }
+
+    /** dx[o..o+C) += rstd * (g w - mean(g w) - xhat * mean(g w xhat)). */
+    private static void layerNormDxRow(float[] dx, float[] g, float[] x, float mu, float rs, float[] w, int o, int C) {
+        int bound = S.loopBound(C), j = 0;
+        FloatVector sGw = FloatVector.zero(S), sGwx = FloatVector.zero(S);
         for (; j < bound; j += S.length()) {
-            FloatVector gv = FloatVector.fromArray(S, g, o + j);
-            if (pw != null) gv.fma(FloatVector.fromArray(S, x, o + j).sub(mu).mul(rs), FloatVector.fromArray(S, pw, j)).intoArray(pw, j);
-            if (pb != null) gv.add(FloatVector.fromArray(S, pb, j)).intoArray(pb, j);
+            FloatVector gw = FloatVector.fromArray(S, g, o + j).mul(FloatVector.fromArray(S, w, j));
+            sGw = sGw.add(gw);
+            sGwx = gw.fma(FloatVector.fromArray(S, x, o + j).sub(mu).mul(rs), sGwx);
         }
+        float mGw = sGw.reduceLanes(VectorOperators.ADD), mGwx = sGwx.reduceLanes(VectorOperators.ADD);
         for (; j < C; j++) {
-            if (pw != null) pw[j] += g[o + j] * (x[o + j] - mu) * rs;
-            if (pb != null) pb[j] += g[o + j];
+            float gw = g[o + j] * w[j];
+            mGw += gw;
+            mGwx += gw * (x[o + j] - mu) * rs;
         }
+        mGw /= C;
+        mGwx /= C;
+        for (j = 0; j < bound; j += S.length()) {
+            FloatVector xh = FloatVector.fromArray(S, x, o + j).sub(mu).mul(rs);
+            FloatVector gw = FloatVector.fromArray(S, g, o + j).mul(FloatVector.fromArray(S, w, j));
+            gw.sub(mGw).sub(xh.mul(mGwx)).mul(rs).add(FloatVector.fromArray(S, dx, o + j)).intoArray(dx, o + j);
+        }
+        for (; j < C; j++) dx[o + j] += rs * (g[o + j] * w[j] - mGw - (x[o + j] - mu) * rs * mGwx);
+    }
+
+    /** pw[0..C) += g * xhat for one row. */
+    private static void layerNormDwRow(float[] pw, float[] g, float[] x, float mu, float rs, int o, int C) {
+        int bound = S.loopBound(C), j = 0;
+        for (; j < bound; j += S.length()) {
+            FloatVector xh = FloatVector.fromArray(S, x, o + j).sub(mu).mul(rs);
+            FloatVector.fromArray(S, g, o + j).fma(xh, FloatVector.fromArray(S, pw, j)).intoArray(pw, j);
+        }
+        for (; j < C; j++) pw[j] += g[o + j] * (x[o + j] - mu) * rs;
+    }
+
+    /** pb[0..C) += g[o..o+C) */
+    private static void sumInto(float[] pb, float[] g, int o, int C) {
+        int bound = S.loopBound(C), j = 0;
+        for (; j < bound; j += S.length()) FloatVector.fromArray(S, g, o + j).add(FloatVector.fromArray(S, pb, j)).intoArray(pb, j);
+        for (; j < C; j++) pb[j] += g[o + j];
     }
 
     public static void layerNormBackwardScalar(float[] dx, float[] dw, float[] db, float[] g, float[] x, float[] mean, float[] rstd,
