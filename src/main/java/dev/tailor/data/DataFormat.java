@@ -44,18 +44,30 @@ public enum DataFormat {
         return out;
     }
 
-    /** The format of the first rows of {@code file}; they must agree. */
+    /**
+     * The format of the first rows of {@code file}; those that can be told apart must agree. A row
+     * that fits no format is left for the parser to report (with the field it lacks) when another
+     * row decides the format.
+     */
     public static DataFormat detect(Path file, List<JsonlReader.Row> rows) {
         if (rows.isEmpty()) throw new DataException(file + ": no rows to train on");
         DataFormat found = null;
+        DataException unknown = null;
         for (JsonlReader.Row row : rows.subList(0, Math.min(DETECT_ROWS, rows.size()))) {
-            DataFormat f = of(row);
+            DataFormat f;
+            try {
+                f = of(row);
+            } catch (DataException e) {
+                if (unknown == null) unknown = e;
+                continue;
+            }
             if (found != null && f != found) {
                 throw new DataException(row.where() + ": row looks like " + f.flag + " but the rows before it look like "
                         + found.flag + "; pass --format to choose");
             }
             found = f;
         }
+        if (found == null) throw unknown;
         return found;
     }
 

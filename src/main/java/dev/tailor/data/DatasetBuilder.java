@@ -38,15 +38,20 @@ public final class DatasetBuilder {
     /** Builds the rows of {@code file}; {@code encoder} may be null for pre-tokenised data. */
     public static Result build(Path file, TextEncoder encoder, Options o) {
         if (file.getFileName().toString().endsWith(".txt")) return plainText(file, encoder, o);
-        List<JsonlReader.Row> raw = JsonlReader.read(file);
+        List<String> warnings = new ArrayList<>();
+        int[] badLines = {0};
+        List<JsonlReader.Row> raw = JsonlReader.read(file, e -> {
+            if (!o.skipBadRows()) throw e;
+            badLines[0]++;
+            if (warnings.size() < MAX_WARNINGS) warnings.add(e.getMessage());
+        });
         DataFormat format = o.format() != null ? o.format() : DataFormat.detect(file, raw);
         if (format != DataFormat.TOKENIZED && encoder == null) {
             throw new DataException(file + ": " + format.flag + " rows need a tokenizer (tokenizer.json in the model folder or --tokenizer)");
         }
         RowTokenizer tokenizer = new RowTokenizer(encoder, o.trainOnPrompt());
         List<TokenRow> rows = new ArrayList<>();
-        List<String> warnings = new ArrayList<>();
-        int bad = 0, truncated = 0, droppedLong = 0, noTarget = 0;
+        int bad = badLines[0], truncated = 0, droppedLong = 0, noTarget = 0;
         for (JsonlReader.Row r : raw) {
             TokenRow row;
             try {
@@ -66,7 +71,7 @@ public final class DatasetBuilder {
             if (row.countedTokens() == 0) { noTarget++; continue; }
             rows.add(row);
         }
-        return new Result(rows, format, new DataReport(raw.size(), rows.size(), bad, truncated, droppedLong, noTarget, warnings));
+        return new Result(rows, format, new DataReport(raw.size() + badLines[0], rows.size(), bad, truncated, droppedLong, noTarget, warnings));
     }
 
     /** A .txt file is one document, tokenised once and cut into --max-length windows, every token counted. */
