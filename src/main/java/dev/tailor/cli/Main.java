@@ -9,7 +9,10 @@ import picocli.CommandLine.Command;
         subcommands = {
                 CommandLine.HelpCommand.class,
                 BenchCommand.class,
+                EvalCommand.class,
                 InitModelCommand.class,
+                TokenizeCommand.class,
+                TemplateCommand.class,
         })
 public final class Main implements Runnable {
 
