@@ -11,6 +11,7 @@ import picocli.CommandLine.Command;
                 BenchCommand.class,
                 EvalCommand.class,
                 InitModelCommand.class,
+                TrainCommand.class,
                 TokenizeCommand.class,
                 TemplateCommand.class,
         })
