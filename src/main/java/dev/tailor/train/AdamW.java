@@ -41,7 +41,8 @@ public final class AdamW implements Optimizer {
     public void step(double lr) {
         t++;
         double bc1 = 1 - Math.pow(beta1, t), bc2 = 1 - Math.pow(beta2, t);
-        float b1 = (float) beta1, b2 = (float) beta2, e = (float) eps;
+        // 1 - beta is formed in double, as torch does with its Python-float scalars: 1 - 0.999f is 1.3e-5 off 0.001.
+        float b1 = (float) beta1, b2 = (float) beta2, c1 = (float) (1 - beta1), c2 = (float) (1 - beta2), e = (float) eps;
         float rootBc2 = (float) Math.sqrt(bc2);
         for (int i = 0; i < params.size(); i++) {
             Param p = params.get(i);
@@ -53,8 +54,8 @@ public final class AdamW implements Optimizer {
             Parallel.forRange(w.length, (from, to) -> {
                 for (int k = from; k < to; k++) {
                     float gk = g[k];
-                    float mk = b1 * mi[k] + (1 - b1) * gk;
-                    float vk = b2 * vi[k] + (1 - b2) * gk * gk;
+                    float mk = b1 * mi[k] + c1 * gk;
+                    float vk = b2 * vi[k] + c2 * gk * gk;
                     mi[k] = mk;
                     vi[k] = vk;
                     w[k] = w[k] * keep - stepSize * mk / ((float) Math.sqrt(vk) / rootBc2 + e);

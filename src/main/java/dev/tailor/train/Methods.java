@@ -33,9 +33,19 @@ public final class Methods {
         };
     }
 
-    /** Full fine-tuning: every weight trains; the result is a model folder in the base model's dtype. */
+    /**
+     * Full fine-tuning: every weight trains; the result is a model folder in the base model's dtype.
+     * The weights must be float32 arrays ({@code ModelLoader.load(dir, true)} or {@code ModelInit.create}).
+     */
     public static Trainable full(CausalLM model, Path modelDir) {
-        List<Tensor> all = new ArrayList<>(model.parameters().values());
+        List<Tensor> all = new ArrayList<>();
+        for (Map.Entry<String, Tensor> e : model.parameters().entrySet()) {
+            if (!e.getValue().isFloat32()) {
+                throw new IllegalArgumentException("full fine-tuning needs float32 weights; '" + e.getKey() + "' is " + e.getValue().dtype()
+                        + " (load the model with ModelLoader.load(dir, true))");
+            }
+            all.add(e.getValue().requiresGrad(true));
+        }
         return new Trainable(model, List.of(new ParamGroup("full", all, 1.0)), dir -> writeModel(model, modelDir, dir));
     }
 
