@@ -152,7 +152,9 @@ public final class TrainCommand implements Callable<Integer> {
     /** Re-parses the command line with the YAML file's options in front, so flags given on the command line win. */
     private Integer fromConfig() throws IOException {
         List<String> args = new ArrayList<>(YamlOptions.read(config, spec));
-        args.addAll(spec.commandLine().getParseResult().originalArgs());
+        List<String> given = new ArrayList<>(spec.commandLine().getParseResult().originalArgs());
+        int at = given.indexOf(spec.name()); // the top-level parse keeps "train" and anything before it
+        args.addAll(at >= 0 ? given.subList(at + 1, given.size()) : given);
         TrainCommand merged = new TrainCommand();
         CommandLine cl = new CommandLine(merged);
         cl.setOverwrittenOptionsAllowed(true);
