@@ -23,7 +23,21 @@ def strftime_now(fmt):
     return datetime.now().strftime(fmt)
 
 
-env = ImmutableSandboxedEnvironment(trim_blocks=True, lstrip_blocks=True, extensions=[jinja2.ext.loopcontrols])
+class AssistantTracker(jinja2.ext.Extension):
+    """transformers' {% generation %} tag, reduced to what rendering needs: its body."""
+    tags = {"generation"}
+
+    def parse(self, parser):
+        lineno = next(parser.stream).lineno
+        body = parser.parse_statements(["name:endgeneration"], drop_needle=True)
+        return jinja2.nodes.CallBlock(self.call_method("_render", []), [], [], body).set_lineno(lineno)
+
+    def _render(self, caller):
+        return caller()
+
+
+env = ImmutableSandboxedEnvironment(trim_blocks=True, lstrip_blocks=True,
+                                    extensions=[AssistantTracker, jinja2.ext.loopcontrols])
 env.filters["tojson"] = tojson
 env.globals["raise_exception"] = raise_exception
 env.globals["strftime_now"] = strftime_now
@@ -91,6 +105,7 @@ CASES = [
     ("ternary_and_concat", "{{ 'yes' if l else 'no' }}|{{ 'a' + 'b' ~ 1 }}|{{ (l | length) > 3 and s }}|{{ not n }}", S),
     ("arith_edge", "{{ -5 }}|{{ (2+3) }}|{{ l[0]+3 }}|{{ -(l|length) }}|{{ {'a': {'b': 1}}['a'] }}|{{ l[1]*2 }}|{{ [0] * 3 }}", S),
     ("str_escapes", "{{ '\\u00e9\\x41\\q' }}|{{ \"it's\" }}|{{ 'a\\\\b' }}|{{ 'tab\\there' }}", {}),
+    ("generation_tag", "{% for m in messages %}{% if m.role == 'assistant' %}{% generation %}{{ m.content }}\n{% endgeneration %}{% else %}{{ m.content }}\n{% endif %}{% endfor %}", {"messages": [{"role": "user", "content": "q"}, {"role": "assistant", "content": "a"}]}),
     ("raise", "{% if l|length > 2 %}{{ raise_exception('too many: ' ~ l|length) }}{% endif %}", S),
 ]
 

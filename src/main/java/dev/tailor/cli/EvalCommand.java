@@ -19,6 +19,8 @@ import java.util.concurrent.Callable;
         description = "Loss and perplexity of a model on JSONL rows ({\"text\"} or {\"input_ids\", \"labels\"}).")
 public final class EvalCommand implements Callable<Integer> {
 
+    @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
+
     @Option(names = "--model", required = true, description = "Hugging Face model folder")
     Path model;
 
@@ -39,10 +41,11 @@ public final class EvalCommand implements Callable<Integer> {
         CausalLM m = ModelLoader.load(model, false);
         LossEvaluator.Result r = LossEvaluator.evaluate(m, rows);
         if (json) {
-            System.out.printf(Locale.ROOT, "{\"loss\":%.6f,\"perplexity\":%.6f,\"tokens\":%d}%n", r.loss(), r.perplexity(), r.tokens());
+            spec.commandLine().getOut().printf(Locale.ROOT, "{\"loss\":%.6f,\"perplexity\":%.6f,\"tokens\":%d}%n", r.loss(), r.perplexity(), r.tokens());
         } else {
-            System.out.printf(Locale.ROOT, "loss %.4f  perplexity %.4f  over %d tokens (%d rows)%n", r.loss(), r.perplexity(), r.tokens(), rows.size());
+            spec.commandLine().getOut().printf(Locale.ROOT, "loss %.4f  perplexity %.4f  over %d tokens (%d rows)%n", r.loss(), r.perplexity(), r.tokens(), rows.size());
         }
+        spec.commandLine().getOut().flush();
         return 0;
     }
 }

@@ -29,7 +29,8 @@ import jinjava.javax.el.ExpressionFactory;
  * slices ({@link PythonParser}), filter precedence ({@code x|length - 1}), Python string and
  * dict methods ({@link PythonMethodResolver}), Python type tests ({@link PythonTests}),
  * {@code tojson}/{@code trim} with Python semantics ({@link JinjaFilters}) and Python's
- * {@code str()} for printed values ({@link PythonOutput}). Thread-safe: each
+ * {@code str()} for printed values ({@link PythonOutput}), and the {@code generation} block tag
+ * of transformers' AssistantTracker ({@link GenerationTag}). Thread-safe: each
  * render gets its own interpreter.
  */
 public final class JinjaEngine {
@@ -50,6 +51,7 @@ public final class JinjaEngine {
         JinjaFunctions.all().forEach(jinjava.getGlobalContext()::registerFunction);
         JinjaFilters.all().forEach(jinjava.getGlobalContext()::registerFilter);
         PythonTests.all().forEach(jinjava.getGlobalContext()::registerExpTest);
+        jinjava.getGlobalContext().registerTag(new GenerationTag());
     }
 
     /** A template prepared once (whitespace rules applied) and rendered many times. */

@@ -42,7 +42,7 @@ public final class PythonJson {
             case Number n -> sb.append(floatRepr(n.doubleValue()));
             case Map<?, ?> m -> writeMap(sb, m, o, level);
             case Iterable<?> it -> writeList(sb, it, o, level);
-            case Object[] arr -> writeList(sb, List.of(arr), o, level);
+            case Object[] arr -> writeList(sb, java.util.Arrays.asList(arr), o, level);
             default -> throw new IllegalArgumentException(
                     "tojson: Object of type " + v.getClass().getSimpleName() + " is not JSON serializable");
         }
