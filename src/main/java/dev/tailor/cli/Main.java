@@ -12,6 +12,7 @@ import picocli.CommandLine.Command;
                 EvalCommand.class,
                 InitModelCommand.class,
                 ScalingCommand.class,
+                TrainCommand.class,
                 TokenizeCommand.class,
                 TemplateCommand.class,
         })
