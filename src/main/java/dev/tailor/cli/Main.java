@@ -10,6 +10,7 @@ import picocli.CommandLine.Command;
                 CommandLine.HelpCommand.class,
                 BenchCommand.class,
                 InitModelCommand.class,
+                MergeCommand.class,
         })
 public final class Main implements Runnable {
 
