@@ -114,19 +114,34 @@ public final class LoraLinear implements LinearLayer {
      */
     private Tensor dora(Tensor x, Tensor xd, boolean dropped, LoraWeights w, Tensor update, Tensor bias) {
         float[] norms = LoraFold.rowNorms(base, w.a(), w.b(), w.scale()); // (out), detached
-        float[] inv = new float[norms.length];
-        for (int o = 0; o < inv.length; o++) inv[o] = 1f / norms[o];
-        Tensor magScale = BasicOps.mul(w.magnitude(), Tensor.of(inv, inv.length)); // (out) m / ||W + s·B A||
+        Tensor magScale = overConstant(w.magnitude(), norms);             // (out) m / ||W + s·B A||
         Tensor wxd = MatOps.linear(xd, base.weight(), null, base.layout());        // (..., out)
         if (!dropped) {
             Tensor y = BasicOps.mul(BasicOps.add(wxd, update), magScale);
             return bias == null ? y : BasicOps.add(y, floatOf(bias));
         }
-        float[] minusOne = new float[inv.length];
+        float[] minusOne = new float[norms.length];
         Arrays.fill(minusOne, -1f);
         Tensor y = MatOps.linear(x, base.weight(), bias, base.layout());
-        y = BasicOps.add(y, BasicOps.mul(wxd, BasicOps.add(magScale, Tensor.of(minusOne, inv.length))));
+        y = BasicOps.add(y, BasicOps.mul(wxd, BasicOps.add(magScale, Tensor.of(minusOne, norms.length))));
         return BasicOps.add(y, BasicOps.mul(update, magScale));
+    }
+
+    /**
+     * m / n elementwise with n a constant: a true division, so that at initialisation (m = n) the
+     * scale is exactly 1 and the layer reproduces the base bit for bit. // (out)
+     */
+    private static Tensor overConstant(Tensor m, float[] n) {
+        float[] md = m.data(), v = new float[n.length];
+        for (int o = 0; o < n.length; o++) v[o] = md[o] / n[o];
+        Tensor y = Tensor.of(v, n.length);
+        if (Tape.needsGrad(m)) {
+            Tape.record("dora_magnitude_scale", y, () -> { // y = m / n  =>  dm += dy / n
+                float[] dy = y.grad(), dm = m.gradBuffer();
+                for (int o = 0; o < n.length; o++) dm[o] += dy[o] / n[o];
+            });
+        }
+        return y;
     }
 
     /** A float32 bias for the broadcast add: trainable copies already are; a frozen BF16 bias is widened once. */
