@@ -1,5 +1,6 @@
 package dev.tailor.peft.lora;
 
+import dev.tailor.autograd.MatOps.WeightLayout;
 import dev.tailor.io.SafetensorsFile;
 import dev.tailor.io.SafetensorsWriter;
 import dev.tailor.io.TensorEntry;
@@ -181,7 +182,7 @@ public final class LoraModel implements PeftModel {
         List<String> targetNames = new ArrayList<>();
         e.built().layers().forEach((path, w) -> { if (w.lowRank()) targetNames.add(path.substring(path.lastIndexOf('.') + 1)); });
         boolean fanInFanOut = false;
-        for (String path : e.built().layers().keySet()) fanInFanOut |= loraLayers.get(path).base().layout() == dev.tailor.autograd.MatOps.WeightLayout.IN_OUT;
+        for (String path : e.built().layers().keySet()) fanInFanOut |= loraLayers.get(path).base().layout() == WeightLayout.IN_OUT;
         try {
             Files.createDirectories(dir);
         } catch (IOException ex) {
