@@ -15,6 +15,7 @@ import picocli.CommandLine.Command;
                 TrainCommand.class,
                 TokenizeCommand.class,
                 TemplateCommand.class,
+                MergeCommand.class,
         })
 public final class Main implements Runnable {
 
