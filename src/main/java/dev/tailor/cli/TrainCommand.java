@@ -6,6 +6,8 @@ import dev.tailor.data.Packing;
 import dev.tailor.data.TokenRow;
 import dev.tailor.data.TokenizerEncoder;
 import dev.tailor.train.CheckpointStore;
+import dev.tailor.peft.LoraConfig;
+import dev.tailor.peft.Targets;
 import dev.tailor.train.Methods;
 import dev.tailor.train.Schedule;
 import dev.tailor.train.TrainConfig;
@@ -38,7 +40,14 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--model", required = true, description = "Hugging Face model folder") Path model;
     @Option(names = "--data", required = true, description = "training file (.jsonl, .json or .txt)") Path data;
     @Option(names = "--output", required = true, description = "folder for checkpoints, metrics, the loss curve and the trained model") Path output;
-    @Option(names = "--method", defaultValue = "full", description = "fine-tuning method (default: ${DEFAULT-VALUE})") String method;
+    @Option(names = "--method", defaultValue = "full", description = "full, lora, dora or qlora (default: ${DEFAULT-VALUE})") String method;
+    @Option(names = {"--lora-r", "--rank"}, defaultValue = "16", description = "LoRA rank r (default: ${DEFAULT-VALUE})") int loraR;
+    @Option(names = "--lora-alpha", defaultValue = "32", description = "LoRA alpha; the update is scaled by alpha/r (default: ${DEFAULT-VALUE})") double loraAlpha;
+    @Option(names = "--lora-dropout", defaultValue = "0", description = "dropout on the LoRA input (default: ${DEFAULT-VALUE})") double loraDropout;
+    @Option(names = {"--target-modules", "--targets"}, defaultValue = "all-linear",
+            description = "all-linear, comma-separated module names (q_proj,v_proj) or a regex over module paths (default: ${DEFAULT-VALUE})") String targetModules;
+    @Option(names = "--use-rslora", description = "scale the update by alpha/sqrt(r) (rsLoRA)") boolean useRslora;
+    @Option(names = "--loraplus-lr-ratio", defaultValue = "0", description = "LoRA+: learning rate of B over A's, 0 = off (default: ${DEFAULT-VALUE})") double loraplusRatio;
     @Option(names = "--tokenizer", description = "tokenizer folder (default: the model folder)") Path tokenizer;
     @Option(names = "--format", description = "data format instead of detecting it: alpaca, sharegpt, chat, prompt-completion, text, tokenized") String format;
     @Option(names = "--max-length", defaultValue = "1024", description = "longest row in tokens, at most the model's context (default: ${DEFAULT-VALUE})") int maxLength;
@@ -77,7 +86,7 @@ public final class TrainCommand implements Callable<Integer> {
     public Integer call() throws IOException {
         if (config != null) return fromConfig();
         PrintStream err = System.err;
-        Trainable target = Methods.prepare(method, model);
+        Trainable target = Methods.prepare(method, model, loraConfig(), seed);
         int contextLength = Math.min(maxLength, target.model().config().maxPositionEmbeddings());
         if (contextLength < 2) throw new IllegalArgumentException("--max-length must be at least 2, got " + maxLength);
         Path tokDir = tokenizer != null ? tokenizer : model;
@@ -106,6 +115,18 @@ public final class TrainCommand implements Callable<Integer> {
                 r.losses().isEmpty() ? Double.NaN : r.losses().getLast(), r.evalLosses().isEmpty() ? "" : String.format(Locale.ROOT, ", eval loss %.4f", r.evalLosses().getLast()),
                 output, output.resolve("metrics.jsonl"), output.resolve("loss.png"));
         return 0;
+    }
+
+    private LoraConfig loraConfig() {
+        LoraConfig c = LoraConfig.of(loraR, loraAlpha, targets(targetModules)).withDropout(loraDropout).withRslora(useRslora);
+        return loraplusRatio > 0 ? c.withLoraPlusLrRatio(loraplusRatio) : c;
+    }
+
+    /** PEFT's target_modules from a flag: all-linear, a name list, or (with regex characters) one regex. */
+    static Targets targets(String s) {
+        if (s.equals(Targets.ALL_LINEAR)) return new Targets.AllLinear();
+        if (s.matches("[\\w.,]+")) return new Targets.Names(List.of(s.split(",")));
+        return new Targets.Regex(s);
     }
 
     private DatasetBuilder.Overlong overlong() {

@@ -12,6 +12,9 @@ public record ParamGroup(String name, List<Tensor> params, double lrScale) {
 
     public ParamGroup {
         params = List.copyOf(params);
+        for (Tensor t : params) {
+            if (!t.requiresGrad()) throw new IllegalArgumentException("param group '" + name + "' holds a tensor " + t.shape() + " that is not trainable");
+        }
         if (!(lrScale > 0) || Double.isInfinite(lrScale)) {
             throw new IllegalArgumentException("param group '" + name + "': lrScale must be a positive finite number, got " + lrScale);
         }

@@ -1,10 +1,17 @@
 package dev.tailor.train;
 
+import dev.tailor.peft.ParamGroup;
 import dev.tailor.io.AtomicFile;
 import dev.tailor.io.Checkpoint;
 import dev.tailor.io.TensorEntry;
 import dev.tailor.models.CausalLM;
+import dev.tailor.models.LoadOptions;
 import dev.tailor.models.ModelLoader;
+import dev.tailor.peft.Adapters;
+import dev.tailor.peft.LoraConfig;
+import dev.tailor.peft.PeftConfig;
+import dev.tailor.peft.PeftModel;
+import dev.tailor.peft.Targets;
 import dev.tailor.tensor.Tensor;
 
 import java.io.IOException;
@@ -18,7 +25,7 @@ import java.util.Map;
 /** Prepares a model for a fine-tuning method: one switch over the method names. */
 public final class Methods {
 
-    public static final List<String> SUPPORTED = List.of("full");
+    public static final List<String> SUPPORTED = List.of("full", "lora", "dora", "qlora");
 
     /** Files of a model folder that the trained model keeps using unchanged. */
     static final List<String> TOKENIZER_FILES = List.of("tokenizer.json", "tokenizer_config.json", "special_tokens_map.json",
@@ -26,11 +33,30 @@ public final class Methods {
 
     private Methods() {}
 
-    public static Trainable prepare(String method, Path modelDir) {
+    /**
+     * Loads {@code modelDir} ready for {@code method}. {@code lora} configures the adapter methods
+     * (DoRA turns on use_dora; QLoRA loads the block weights as NF4 first); {@code seed} draws the
+     * adapter's initial A matrices.
+     */
+    public static Trainable prepare(String method, Path modelDir, LoraConfig lora, long seed) {
         return switch (method) {
             case "full" -> full(ModelLoader.load(modelDir, true), modelDir);
+            case "lora" -> adapter(ModelLoader.load(modelDir, false), lora, seed);
+            case "dora" -> adapter(ModelLoader.load(modelDir, false), lora.withDora(true), seed);
+            case "qlora" -> adapter(ModelLoader.load(modelDir, LoadOptions.NF4), lora, seed);
             default -> throw new IllegalArgumentException("--method '" + method + "' is not available (supported: " + SUPPORTED + ")");
         };
+    }
+
+    /** Full fine-tuning with default settings (the adapter options are unused). */
+    public static Trainable prepare(String method, Path modelDir) {
+        return prepare(method, modelDir, LoraConfig.of(16, 32, new Targets.AllLinear()), 0);
+    }
+
+    /** A PEFT adapter over a frozen base: only the adapter trains, and the result is saved in the PEFT layout. */
+    public static Trainable adapter(CausalLM model, PeftConfig config, long seed) {
+        PeftModel peft = Adapters.apply(model, config, "default", seed);
+        return new Trainable(model, peft.paramGroups(), peft::save);
     }
 
     /**

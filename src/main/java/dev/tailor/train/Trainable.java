@@ -1,5 +1,6 @@
 package dev.tailor.train;
 
+import dev.tailor.peft.ParamGroup;
 import dev.tailor.models.CausalLM;
 
 import java.io.IOException;

@@ -1,5 +1,6 @@
 package dev.tailor.train;
 
+import dev.tailor.peft.ParamGroup;
 import dev.tailor.autograd.BasicOps;
 import dev.tailor.autograd.LossOps;
 import dev.tailor.autograd.Tape;

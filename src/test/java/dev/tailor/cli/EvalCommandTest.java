@@ -56,6 +56,17 @@ class EvalCommandTest {
         assertEquals((17 - 5) + (17 - 9), out.get("tokens").asInt());
     }
 
+    @ParameterizedTest
+    @ValueSource(strings = {"lora", "dora"})
+    void anAdapterAppliedUnmergedGivesTheReferenceAdapterLoss(String method, @TempDir Path tmp) throws Exception {
+        Path dir = fixture("qwen2");
+        Cli r = Cli.run("eval", "--model", dir.resolve("model").toString(), "--adapter", dir.resolve(method).toString(),
+                "--data", goldenRows(dir, tmp).toString(), "--json");
+        assertEquals(0, r.code(), r.err());
+        float expected = SafetensorsFile.open(dir.resolve("golden.safetensors")).floats(method + ".loss")[0];
+        assertEquals(expected, new ObjectMapper().readTree(r.out()).get("loss").asDouble(), 1e-5 * expected);
+    }
+
     @Test
     void aRowWithNeitherTextNorIdsIsRefusedWithFileAndLine(@TempDir Path tmp) throws Exception {
         Path data = tmp.resolve("bad.jsonl");

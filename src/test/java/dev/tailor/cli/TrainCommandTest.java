@@ -59,12 +59,30 @@ class TrainCommandTest {
         Files.writeString(yaml, "learning_rat: 1\n");
         String[] common = {"--model", model.toString(), "--data", data.toString(), "--output", dir.resolve("o").toString()};
         assertEquals("tailor train: " + yaml + ": unknown option 'learning_rat' (see tailor train --help)\n", run(concat(common, "train", "--config", yaml.toString()))[1]);
-        assertEquals("tailor train: --method 'lora2' is not available (supported: [full])\n", run(concat(common, "train", "--method", "lora2"))[1]);
+        assertEquals("tailor train: --method 'lora2' is not available (supported: [full, lora, dora, qlora])\n", run(concat(common, "train", "--method", "lora2"))[1]);
         assertEquals("tailor train: --overlong must be truncate or drop, got 'cut'\n", run(concat(common, "train", "--overlong", "cut"))[1]);
         assertEquals("tailor train: --optimizer must be adamw or sgd, got 'adam'\n", run(concat(common, "train", "--optimizer", "adam"))[1]);
         assertEquals("tailor train: --resume: no complete checkpoint in " + dir.resolve("o") + " to continue from\n", run(concat(common, "train", "--resume"))[1]);
         String[] r = run(concat(common, "train", "--format", "alpaca"));
         assertEquals("tailor train: " + data + ": alpaca rows need a tokenizer (tokenizer.json in the model folder or --tokenizer)\n", r[1]);
+    }
+
+    /** Each adapter method trains only its adapter, saves it in the PEFT layout, and eval --adapter sees it learn. */
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"lora", "dora", "qlora"})
+    void adapterMethodsSaveAPeftAdapterThatLowersTheLoss(String method) throws Exception {
+        Path out = dir.resolve(method);
+        String[] r = run("train", "--model", model.toString(), "--data", data.toString(), "--output", out.toString(), "--method", method,
+                "--lora-r", "4", "--lr", "1e-2", "--max-steps", "12", "--no-shuffle");
+        assertEquals("0", r[0], r[1] + "\n" + r[2]);
+        assertTrue(Files.isRegularFile(out.resolve("adapter_config.json")), "PEFT config written");
+        assertTrue(Files.isRegularFile(out.resolve("adapter_model.safetensors")), "PEFT weights written");
+        Cli base = Cli.run("eval", "--model", model.toString(), "--data", data.toString(), "--json");
+        Cli tuned = Cli.run("eval", "--model", model.toString(), "--adapter", out.toString(), "--data", data.toString(), "--json");
+        assertEquals(0, tuned.code(), tuned.err());
+        var json = new com.fasterxml.jackson.databind.ObjectMapper();
+        double before = json.readTree(base.out()).get("loss").asDouble(), after = json.readTree(tuned.out()).get("loss").asDouble();
+        assertTrue(after < before - 0.1, method + ": loss " + before + " -> " + after);
     }
 
     private static String[] concat(String[] tail, String... head) {

@@ -84,6 +84,7 @@ class TrainerTest {
         @Override public ModelConfig config() { return base.config(); }
         @Override public Map<String, Tensor> parameters() { return base.parameters(); }
         @Override public List<LinearSlot> linears() { return base.linears(); }
+        @Override public dev.tailor.nn.TensorSlot tokenEmbedding() { return base.tokenEmbedding(); }
         @Override public Tensor forward(Inputs in) {
             Tensor logits = base.forward(in);
             for (int id : in.ids()) if (id == 255) return BasicOps.scale(logits, Float.NaN);
