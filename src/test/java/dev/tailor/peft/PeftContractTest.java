@@ -7,6 +7,8 @@ import dev.tailor.models.CausalLM;
 import dev.tailor.models.Inputs;
 import dev.tailor.models.ModelConfig;
 import dev.tailor.models.ModelInit;
+import dev.tailor.models.ModelLoader;
+import dev.tailor.models.LoadOptions;
 import dev.tailor.models.RopeScaling;
 import dev.tailor.tensor.DType;
 import dev.tailor.tensor.Tensor;
@@ -51,9 +53,12 @@ class PeftContractTest {
     static final Targets LLAMA_LINEARS = new Targets.Names(List.of("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"));
     static final Targets GPT2_LINEARS = new Targets.Names(List.of("c_attn", "c_proj", "c_fc"));
 
-    /** A Llama small enough for full central differences: C 16, 2 heads over 1 kv head, q/k/v and MLP biases, untied head. */
+    /**
+     * A Llama small enough for full central differences: C 16, 2 heads over 1 kv head, attention
+     * (q/k/v/o, as Llama's attention_bias means) and MLP biases, untied head.
+     */
     static ModelConfig tinyLlama() {
-        return new ModelConfig("llama", 40, 16, 24, 1, 2, 1, 8, 64, 1e-5, 10000, RopeScaling.DEFAULT, true, false, true, false,
+        return new ModelConfig("llama", 40, 16, 24, 1, 2, 1, 8, 64, 1e-5, 10000, RopeScaling.DEFAULT, true, true, true, false,
                 null, new int[1], false, "silu", DType.F32, 0, new int[] {39});
     }
 
@@ -72,11 +77,28 @@ class PeftContractTest {
                 new Method("DoRA", () -> ModelInit.create(tinyLlama(), 7),
                         m -> Adapters.apply(m, LoraConfig.of(2, 4, LLAMA_LINEARS).withDora(true), "a", 3), true, 1e-5,
                         k -> k.endsWith(".lora_magnitude_vector")),
+                // Merging into an NF4 base writes bf16 (as PEFT does for 4-bit bases), so merged logits
+                // differ from unmerged by bf16 rounding of the weights: ~2^-8 relative, 2e-2 absolute on O(1) logits.
+                new Method("QLoRA", () -> nf4(ModelInit.create(tinyLlama(), 7)),
+                        m -> Adapters.apply(m, LoraConfig.of(2, 4, LLAMA_LINEARS), "a", 6), true, 2e-2, all),
                 new Method("GPT-2 LoRA", () -> ModelInit.create(tinyGpt2(), 7), m -> Adapters.apply(m, LoraConfig.of(2, 4, GPT2_LINEARS), "a", 4),
                         true, 1e-5, all),
                 new Method("LoRA all-linear, lora_only biases, lm_head saved", () -> ModelInit.create(tinyLlama(), 7),
                         m -> Adapters.apply(m, LoraConfig.of(2, 4, new Targets.AllLinear()).withBias(LoraConfig.Bias.LORA_ONLY)
                                 .withModulesToSave(List.of("lm_head")), "a", 5), true, 1e-5, all));
+    }
+
+    /** The same model with its block linear weights stored as NF4, as QLoRA loads it. */
+    static CausalLM nf4(CausalLM model) {
+        try {
+            Path dir = java.nio.file.Files.createTempDirectory("qlora-base");
+            ModelInit.write(model, dir);
+            CausalLM quantised = ModelLoader.load(dir, LoadOptions.NF4);
+            assertEquals(DType.NF4, quantised.parameters().get("model.layers.0.self_attn.q_proj.weight").dtype());
+            return quantised;
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     static final Inputs INPUTS = Inputs.of(new int[] {3, 17, 5, 29, 11, 38, 0, 22, 9, 14}, 2, 5);
