@@ -53,7 +53,30 @@ public final class BenchGemmCommand implements Runnable {
                     Parallel.threads(), iters, warmup);
             System.out.printf(Locale.ROOT, "%-20s %-5s %-5s %10s %10s%n", "shape (M,K,N)", "form", "dtype", "ms", "GFLOP/s");
         }
+        warmUpCompiler();
         for (int[] s : SHAPES) benchShape(s[0], s[1], s[2]);
+    }
+
+    /**
+     * Runs every code path on a small problem until the JIT has compiled the kernels (C2 takes a
+     * few seconds): without it the first cases would time interpreted and C1 code.
+     */
+    private static void warmUpCompiler() {
+        int m = 192, k = 320, n = 256;
+        SplittableRandom rnd = new SplittableRandom(1);
+        float[] x = random(rnd, m * k), dy = random(rnd, m * n), w = random(rnd, n * k);
+        float[] y = new float[m * n], dx = new float[m * k], dw = new float[n * k];
+        try (Arena arena = Arena.ofShared()) {
+            Storage f32 = new FloatStorage(w), bf16 = toBf16(arena, w);
+            long until = System.nanoTime() + 3_000_000_000L;
+            while (System.nanoTime() < until) {
+                for (Storage wt : new Storage[] {f32, bf16}) {
+                    Gemm.xwT(y, false, x, wt, m, k, n);
+                    Gemm.dyw(dx, false, dy, wt, m, k, n);
+                }
+                Gemm.dytx(dw, false, dy, x, m, k, n);
+            }
+        }
     }
 
     private void benchShape(int m, int k, int n) {

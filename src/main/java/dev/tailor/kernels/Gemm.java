@@ -25,19 +25,19 @@ import static dev.tailor.kernels.GemmKernel.NR;
 public final class Gemm {
 
     /** Depth of a packed slice: a (KC, NR) B panel (32 KiB at NR = 32) stays in L1 across the row tiles. */
-    static final int KC = 256;
+    static final int KC = Integer.getInteger("tailor.gemm.kc", 256);
     /** Rows of a packed A block: (MC, KC) floats (144 KiB) sit in L2. */
-    static final int MC = MR * (144 / MR);
+    static final int MC = MR * (Integer.getInteger("tailor.gemm.mc", 144) / MR);
     /** Columns of a packed B block: (KC, NC) floats (3 MiB) sit in L2/L3 and are reused for all of M. */
-    static final int NC = NR * (3072 / NR);
+    static final int NC = NR * (Integer.getInteger("tailor.gemm.nc", 3072) / NR);
     /** Below this many multiply-adds a call runs on the calling thread: forking costs more than it saves. */
     private static final long PARALLEL_MIN_MACS = 1L << 18;
 
     /** Per-thread packing buffers, reused across calls so a training step does not churn the heap. */
-    private record Scratch(float[] ap /* (MC, KC) */, float[] bp /* (KC, NC) */, float[] run /* (max(KC, NC)) */, float[] tile /* (MR, NR) */) {}
+    private record Scratch(float[] ap /* (MC, KC) */, float[] bp /* (KC, NC) */, float[] run /* (max(NR * KC, NC)) */, float[] tile /* (MR, NR) */) {}
 
     private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(
-            () -> new Scratch(new float[MC * KC], new float[KC * NC], new float[Math.max(KC, NC)], new float[MR * NR]));
+            () -> new Scratch(new float[MC * KC], new float[KC * NC], new float[Math.max(NR * KC, NC)], new float[MR * NR]));
 
     private Gemm() {}
 
@@ -90,7 +90,8 @@ public final class Gemm {
         int tilesM = (m + MR - 1) / MR, tilesN = (n + NR - 1) / NR;
         if (macs < PARALLEL_MIN_MACS || Parallel.threads() == 1 || Math.max(tilesM, tilesN) < 2) {
             blocked(SCRATCH.get(), c, cOff, ldc, accumulate, a, aOff, lda, transA, b, bOff, ldb, transB, m, n, k);
-        } else if (tilesN >= tilesM) { // each thread takes a band of columns: B splits, A is shared
+        } else if (tilesN >= tilesM || !transA && tilesN >= 2 * Parallel.threads()) {
+            // each thread takes a band of columns: B splits (each thread packs only its part), A is shared
             Parallel.forChunks(tilesN, 1, (chunk, from, to) -> {
                 int j0 = from * NR, j1 = Math.min(n, to * NR);
                 blocked(SCRATCH.get(), c, cOff + j0, ldc, accumulate, a, aOff, lda, transA,
@@ -124,27 +125,49 @@ public final class Gemm {
         }
         for (int jc = 0; jc < n; jc += NC) {
             int nc = Math.min(NC, n - jc);
-            for (int pc = 0; pc < k; pc += KC) {
-                int kc = Math.min(KC, k - pc);
+            int slice = (k + (k + KC - 1) / KC - 1) / ((k + KC - 1) / KC); // equal slices of at most KC: no thin tail slice
+            for (int pc = 0; pc < k; pc += slice) {
+                int kc = Math.min(slice, k - pc);
                 GemmPack.packB(s.bp, b, bOff, ldb, transB, pc, kc, jc, nc, s.run);
                 boolean add = accumulate || pc > 0; // later slices add onto the earlier ones
                 for (int ic = 0; ic < m; ic += MC) {
                     int mc = Math.min(MC, m - ic);
-                    GemmPack.packA(s.ap, a, aOff, lda, transA, ic, mc, pc, kc);
-                    sweep(s, c, cOff + ic * ldc + jc, ldc, add, mc, nc, kc);
+                    if (transA) {
+                        GemmPack.packA(s.ap, a, aOff, lda, true, ic, mc, pc, kc);
+                        sweepPacked(s, c, cOff + ic * ldc + jc, ldc, add, mc, nc, kc);
+                    } else {
+                        sweepRows(s, c, cOff + ic * ldc + jc, ldc, add, a, aOff + ic * lda + pc, lda, mc, nc, kc);
+                    }
                 }
             }
         }
     }
 
-    /** All MR x NR tiles of one packed (mc, kc) x (kc, nc) block product. */
-    private static void sweep(Scratch s, float[] c, int cOff, int ldc, boolean add, int mc, int nc, int kc) {
+    /** All MR x NR tiles of a packed (mc, kc) A block times the packed (kc, nc) B block. */
+    private static void sweepPacked(Scratch s, float[] c, int cOff, int ldc, boolean add, int mc, int nc, int kc) {
         for (int jr = 0; jr < nc; jr += NR) {
             int nr = Math.min(NR, nc - jr), bOff = (jr / NR) * NR * kc;
             for (int ir = 0; ir < mc; ir += MR) {
-                GemmKernel.tile(c, cOff + ir * ldc + jr, ldc, add, s.ap, (ir / MR) * MR * kc, s.bp, bOff,
+                GemmKernel.tilePacked(c, cOff + ir * ldc + jr, ldc, add, s.ap, (ir / MR) * MR * kc, s.bp, bOff,
                         kc, Math.min(MR, mc - ir), nr, s.tile);
             }
+        }
+    }
+
+    /**
+     * The same sweep with A read in place (row-major, not transposed): full row tiles go straight
+     * to the kernel; only a last partial tile of fewer than MR rows is packed (zero-padded).
+     */
+    private static void sweepRows(Scratch s, float[] c, int cOff, int ldc, boolean add,
+                                  float[] a, int aOff, int lda, int mc, int nc, int kc) {
+        int full = mc - mc % MR, rest = mc - full;
+        if (rest > 0) GemmPack.packA(s.ap, a, aOff + full * lda, lda, false, 0, rest, 0, kc);
+        for (int jr = 0; jr < nc; jr += NR) {
+            int nr = Math.min(NR, nc - jr), bOff = (jr / NR) * NR * kc;
+            for (int ir = 0; ir < full; ir += MR) {
+                GemmKernel.tileRows(c, cOff + ir * ldc + jr, ldc, add, a, aOff + ir * lda, lda, s.bp, bOff, kc, nr, s.tile);
+            }
+            if (rest > 0) GemmKernel.tilePacked(c, cOff + full * ldc + jr, ldc, add, s.ap, 0, s.bp, bOff, kc, rest, nr, s.tile);
         }
     }
 

@@ -42,7 +42,7 @@ class GemmTest {
 
     /** (m, k, n) with the odd sizes that stress tile edges: 1, 7, 33, 257 (KC + 1, past MC). */
     static Stream<Arguments> sizes() {
-        int[][] s = {{1, 1, 1}, {7, 33, 1}, {1, 257, 7}, {33, 7, 257}, {257, 33, 7}, {7, 257, 33}, {257, 257, 33}, {33, 33, 33}};
+        int[][] s = {{1, 1, 1}, {7, 33, 1}, {1, 257, 7}, {33, 7, 257}, {257, 33, 7}, {7, 257, 33}, {257, 257, 33}, {33, 33, 33}, {33, 257, 257}};
         List<Arguments> out = new ArrayList<>();
         for (int[] t : s) for (boolean acc : new boolean[] {false, true}) out.add(Arguments.of(t[0], t[1], t[2], acc));
         return out.stream();
