@@ -24,12 +24,16 @@ import static dev.tailor.kernels.GemmKernel.NR;
  */
 public final class Gemm {
 
-    /** Depth of a packed slice: a (KC, NR) B panel (32 KiB at NR = 32) stays in L1 across the row tiles. */
-    static final int KC = Integer.getInteger("tailor.gemm.kc", 256);
-    /** Rows of a packed A block: (MC, KC) floats (144 KiB) sit in L2. */
-    static final int MC = MR * (Integer.getInteger("tailor.gemm.mc", 144) / MR);
-    /** Columns of a packed B block: (KC, NC) floats (3 MiB) sit in L2/L3 and are reused for all of M. */
-    static final int NC = NR * (Integer.getInteger("tailor.gemm.nc", 3072) / NR);
+    /**
+     * Most depth of a packed slice: a (KC, NR) B panel (at most 40 KiB at NR = 32) stays in a
+     * 48 KiB L1 across the row tiles. K is cut into equal slices (576 -> 2 x 288), each slice
+     * being one more read-modify-write pass over C.
+     */
+    static final int KC = 320;
+    /** Rows of an A block: (MC, KC) floats (180 KiB), packed or read in place, sit in L2. */
+    static final int MC = MR * (144 / MR);
+    /** Columns of a packed B block: (KC, NC) floats (3.75 MiB) sit in L3 and are reused for all of M. */
+    static final int NC = NR * (3072 / NR);
     /** Below this many multiply-adds a call runs on the calling thread: forking costs more than it saves. */
     private static final long PARALLEL_MIN_MACS = 1L << 18;
 

@@ -69,20 +69,30 @@ final class GemmPack {
     static void packB(float[] bp, Storage b, long bOff, int ldb, boolean transB, int k0, int kc, int j0, int nc, float[] run) {
         float[] arr = b instanceof FloatStorage(float[] d) ? d : null;
         if (transB) {
-            // k outer, the panel's columns inner: NR read streams (one per weight row) and
+            // k outer, the panel's columns inner: NR read streams (one per weight row) gathered into
             // contiguous writes, instead of strided writes that revisit every line of the panel
+            int stride = arr == null ? kc : ldb; // between weight rows, in the array or in the widened copy
+            int[] idx = gatherIndex(stride);
             for (int p = 0; p * NR < nc; p++) {
                 int cols = Math.min(NR, nc - p * NR), base = p * NR * kc;
                 long first = bOff + (long) (j0 + p * NR) * ldb + k0;
                 float[] from = arr;
-                int off = (int) first, stride = ldb;
+                int off = (int) first;
                 if (arr == null) { // widen the panel's rows, (cols, kc), then transpose from there
                     for (int j = 0; j < cols; j++) widen(b, first + (long) j * ldb, run, j * kc, kc);
-                    from = run; off = 0; stride = kc;
+                    from = run; off = 0;
                 }
-                for (int k = 0; k < kc; k++) {
-                    int dst = base + k * NR, src = off + k;
-                    for (int j = 0; j < cols; j++) bp[dst + j] = from[src + j * stride];
+                if (cols == NR) { // a full panel: one gather per vector of columns
+                    for (int k = 0; k < kc; k++) {
+                        int dst = base + k * NR, src = off + k;
+                        FloatVector.fromArray(F, from, src, idx, 0).intoArray(bp, dst);
+                        FloatVector.fromArray(F, from, src, idx, F.length()).intoArray(bp, dst + F.length());
+                    }
+                } else {
+                    for (int k = 0; k < kc; k++) {
+                        int dst = base + k * NR, src = off + k;
+                        for (int j = 0; j < cols; j++) bp[dst + j] = from[src + j * stride];
+                    }
                 }
             }
         } else {
@@ -103,6 +113,13 @@ final class GemmPack {
                 for (int j = lastCols; j < NR; j++) bp[base + k * NR + j] = 0f;
             }
         }
+    }
+
+    /** j * stride for the NR columns of a panel: where column j of a transposed panel starts. */
+    private static int[] gatherIndex(int stride) {
+        int[] idx = new int[NR];
+        for (int j = 0; j < NR; j++) idx[j] = j * stride;
+        return idx;
     }
 
     /** Widens elements [from, from + n) of {@code s} to float32; BF16 in place from the mapped segment, a vector at a time. */
