@@ -14,9 +14,12 @@ import static dev.tailor.kernels.GemmKernel.NR;
  * frozen weight mapped from a checkpoint in F32/BF16/F16, widened to float32 while its panels are
  * packed, a (KC, NC) block at a time. The structure is the classic one (Goto / BLIS): for each
  * NC-wide column block and KC-deep slice, pack B into (KC, NR) panels that stay in cache; for
- * each MC-tall row block pack A into (KC, MR) panels; then a register-tiled MR x NR kernel
- * ({@link GemmKernel}) sweeps the block. Work is split over {@link Parallel} once per call, along
- * whichever of M or N has more tiles; each thread then runs the blocked loop on its own part.
+ * each MC-tall row block, pack A into (KC, MR) panels when it is transposed (the dY^T of a weight
+ * gradient), or read it in place when it is row-major (six row streams need no packing); then a
+ * register-tiled MR x NR kernel ({@link GemmKernel}) sweeps the block. Work is split over
+ * {@link Parallel} once per call: by column bands when A is read in place (each thread packs
+ * only its part of B), otherwise along whichever of M or N has more tiles; each thread then
+ * runs the blocked loop on its own part of C.
  *
  * <p>The forms a training step uses have named entry points ({@link #xwT}, {@link #dyw},
  * {@link #dytx}, {@link #xw}, {@link #dywT}, {@link #xTdy}); {@link #gemmScalar} is the plain

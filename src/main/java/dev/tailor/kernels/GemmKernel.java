@@ -4,10 +4,10 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * The register-tiled inner kernel of {@link Gemm}: one MR x NR tile of C from a packed A
- * micro-panel (kc, MR) and a packed B micro-panel (kc, NR). NR is two vectors wide; the
- * 2 * MR accumulators live in registers for the whole kc loop, so each k step costs two
- * vector loads of B, MR broadcasts of A and 2 * MR fused multiply-adds.
+ * The register-tiled inner kernel of {@link Gemm}: one MR x NR tile of C from an A micro-panel
+ * (packed (kc, MR), or MR rows read in place) and a packed B micro-panel (kc, NR). NR is two
+ * vectors wide; the 2 * MR accumulators live in registers for the whole kc loop, so each k step
+ * costs two vector loads of B, MR broadcasts of A and 2 * MR fused multiply-adds.
  *
  * <p>Six rows keep 12 accumulators, two B vectors and a broadcast within the 16 vector registers
  * of AVX2, and 12 independent FMA chains cover the FMA latency of two pipes. With 512-bit vectors
