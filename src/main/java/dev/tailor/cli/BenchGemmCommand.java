@@ -63,7 +63,7 @@ public final class BenchGemmCommand implements Runnable {
      * machine), at most 30 s. Without it the first cases would time interpreted and C1 code.
      */
     private static void warmUpCompiler() {
-        int m = 192, k = 320, n = 256;
+        int m = 192, k = 448, n = 256; // k spans two K slices, so the read-modify-write of C is compiled too
         SplittableRandom rnd = new SplittableRandom(1);
         float[] x = random(rnd, m * k), dy = random(rnd, m * n), w = random(rnd, n * k);
         float[] y = new float[m * n], dx = new float[m * k], dw = new float[n * k];
