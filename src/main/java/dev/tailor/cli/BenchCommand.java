@@ -7,6 +7,7 @@ import picocli.CommandLine.Command;
         description = "Measure the engine's speed (GEMM, training steps, decoding).",
         subcommands = {
                 BenchGemmCommand.class,
+                BenchQuantCommand.class,
                 BenchDecodeCommand.class,
         })
 public final class BenchCommand implements Runnable {

@@ -16,6 +16,8 @@ import java.util.concurrent.Callable;
         description = "Write a randomly initialised model (config.json + safetensors) for benchmarks or pretraining.")
 public final class InitModelCommand implements Callable<Integer> {
 
+    @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
+
     @Option(names = "--arch", required = true, description = "llama, qwen2, qwen3 or gpt2")
     String arch;
 
@@ -41,7 +43,8 @@ public final class InitModelCommand implements Callable<Integer> {
         CausalLM model = ModelInit.create(config, seed);
         ModelInit.write(model, output);
         long params = model.parameters().values().stream().mapToLong(t -> t.shape().numel()).sum();
-        System.out.printf("wrote %s: %s %s, %,d parameters, %s%n", output, arch, preset, params, d);
+        spec.commandLine().getOut().printf("wrote %s: %s %s, %,d parameters, %s%n", output, arch, preset, params, d);
+        spec.commandLine().getOut().flush();
         return 0;
     }
 }

@@ -9,7 +9,13 @@ import picocli.CommandLine.Command;
         subcommands = {
                 CommandLine.HelpCommand.class,
                 BenchCommand.class,
+                EvalCommand.class,
                 InitModelCommand.class,
+                ScalingCommand.class,
+                TrainCommand.class,
+                TokenizeCommand.class,
+                TemplateCommand.class,
+                MergeCommand.class,
         })
 public final class Main implements Runnable {
 

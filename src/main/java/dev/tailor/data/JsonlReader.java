@@ -47,6 +47,14 @@ public final class JsonlReader {
 
     /** All rows of a .jsonl or .json file. */
     public static List<Row> read(Path file) {
+        return read(file, e -> { throw e; });
+    }
+
+    /**
+     * All rows of a .jsonl or .json file; a line of a .jsonl file that is not a JSON object goes to
+     * {@code badLine} (which may throw it) instead of stopping the read.
+     */
+    public static List<Row> read(Path file, java.util.function.Consumer<DataException> badLine) {
         try {
             String name = file.getFileName().toString();
             if (name.endsWith(".json")) return readArray(file);
@@ -57,7 +65,11 @@ public final class JsonlReader {
                 while ((line = r.readLine()) != null) {
                     n++;
                     if (line.isBlank()) continue;
-                    rows.add(new Row(file, n, parseObject(line, file, n)));
+                    try {
+                        rows.add(new Row(file, n, parseObject(line, file, n)));
+                    } catch (DataException e) {
+                        badLine.accept(e);
+                    }
                 }
             }
             return rows;

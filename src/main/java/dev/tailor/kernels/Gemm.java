@@ -14,9 +14,12 @@ import static dev.tailor.kernels.GemmKernel.NR;
  * frozen weight mapped from a checkpoint in F32/BF16/F16, widened to float32 while its panels are
  * packed, a (KC, NC) block at a time. The structure is the classic one (Goto / BLIS): for each
  * NC-wide column block and KC-deep slice, pack B into (KC, NR) panels that stay in cache; for
- * each MC-tall row block pack A into (KC, MR) panels; then a register-tiled MR x NR kernel
- * ({@link GemmKernel}) sweeps the block. Work is split over {@link Parallel} once per call, along
- * whichever of M or N has more tiles; each thread then runs the blocked loop on its own part.
+ * each MC-tall row block, pack A into (KC, MR) panels when it is transposed (the dY^T of a weight
+ * gradient), or read it in place when it is row-major (six row streams need no packing); then a
+ * register-tiled MR x NR kernel ({@link GemmKernel}) sweeps the block. Work is split over
+ * {@link Parallel} once per call: by column bands when A is read in place (each thread packs
+ * only its part of B), otherwise along whichever of M or N has more tiles; each thread then
+ * runs the blocked loop on its own part of C.
  *
  * <p>The forms a training step uses have named entry points ({@link #xwT}, {@link #dyw},
  * {@link #dytx}, {@link #xw}, {@link #dywT}, {@link #xTdy}); {@link #gemmScalar} is the plain
@@ -24,20 +27,24 @@ import static dev.tailor.kernels.GemmKernel.NR;
  */
 public final class Gemm {
 
-    /** Depth of a packed slice: a (KC, NR) B panel (32 KiB at NR = 32) stays in L1 across the row tiles. */
-    static final int KC = 256;
-    /** Rows of a packed A block: (MC, KC) floats (144 KiB) sit in L2. */
+    /**
+     * Most depth of a packed slice: a (KC, NR) B panel (at most 40 KiB at NR = 32) stays in a
+     * 48 KiB L1 across the row tiles. K is cut into equal slices (576 -> 2 x 288), each slice
+     * being one more read-modify-write pass over C.
+     */
+    static final int KC = 320;
+    /** Rows of an A block: (MC, KC) floats (180 KiB), packed or read in place, sit in L2. */
     static final int MC = MR * (144 / MR);
-    /** Columns of a packed B block: (KC, NC) floats (3 MiB) sit in L2/L3 and are reused for all of M. */
+    /** Columns of a packed B block: (KC, NC) floats (3.75 MiB) sit in L3 and are reused for all of M. */
     static final int NC = NR * (3072 / NR);
     /** Below this many multiply-adds a call runs on the calling thread: forking costs more than it saves. */
     private static final long PARALLEL_MIN_MACS = 1L << 18;
 
     /** Per-thread packing buffers, reused across calls so a training step does not churn the heap. */
-    private record Scratch(float[] ap /* (MC, KC) */, float[] bp /* (KC, NC) */, float[] run /* (max(KC, NC)) */, float[] tile /* (MR, NR) */) {}
+    private record Scratch(float[] ap /* (MC, KC) */, float[] bp /* (KC, NC) */, float[] run /* (max(NR * KC, NC)) */, float[] tile /* (MR, NR) */) {}
 
     private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(
-            () -> new Scratch(new float[MC * KC], new float[KC * NC], new float[Math.max(KC, NC)], new float[MR * NR]));
+            () -> new Scratch(new float[MC * KC], new float[KC * NC], new float[Math.max(NR * KC, NC)], new float[MR * NR]));
 
     private Gemm() {}
 
@@ -90,7 +97,8 @@ public final class Gemm {
         int tilesM = (m + MR - 1) / MR, tilesN = (n + NR - 1) / NR;
         if (macs < PARALLEL_MIN_MACS || Parallel.threads() == 1 || Math.max(tilesM, tilesN) < 2) {
             blocked(SCRATCH.get(), c, cOff, ldc, accumulate, a, aOff, lda, transA, b, bOff, ldb, transB, m, n, k);
-        } else if (tilesN >= tilesM) { // each thread takes a band of columns: B splits, A is shared
+        } else if (tilesN >= tilesM || !transA && tilesN >= 2 * Parallel.threads()) {
+            // each thread takes a band of columns: B splits (each thread packs only its part), A is shared
             Parallel.forChunks(tilesN, 1, (chunk, from, to) -> {
                 int j0 = from * NR, j1 = Math.min(n, to * NR);
                 blocked(SCRATCH.get(), c, cOff + j0, ldc, accumulate, a, aOff, lda, transA,
@@ -124,27 +132,49 @@ public final class Gemm {
         }
         for (int jc = 0; jc < n; jc += NC) {
             int nc = Math.min(NC, n - jc);
-            for (int pc = 0; pc < k; pc += KC) {
-                int kc = Math.min(KC, k - pc);
+            int slice = (k + (k + KC - 1) / KC - 1) / ((k + KC - 1) / KC); // equal slices of at most KC: no thin tail slice
+            for (int pc = 0; pc < k; pc += slice) {
+                int kc = Math.min(slice, k - pc);
                 GemmPack.packB(s.bp, b, bOff, ldb, transB, pc, kc, jc, nc, s.run);
                 boolean add = accumulate || pc > 0; // later slices add onto the earlier ones
                 for (int ic = 0; ic < m; ic += MC) {
                     int mc = Math.min(MC, m - ic);
-                    GemmPack.packA(s.ap, a, aOff, lda, transA, ic, mc, pc, kc);
-                    sweep(s, c, cOff + ic * ldc + jc, ldc, add, mc, nc, kc);
+                    if (transA) {
+                        GemmPack.packA(s.ap, a, aOff, lda, true, ic, mc, pc, kc);
+                        sweepPacked(s, c, cOff + ic * ldc + jc, ldc, add, mc, nc, kc);
+                    } else {
+                        sweepRows(s, c, cOff + ic * ldc + jc, ldc, add, a, aOff + ic * lda + pc, lda, mc, nc, kc);
+                    }
                 }
             }
         }
     }
 
-    /** All MR x NR tiles of one packed (mc, kc) x (kc, nc) block product. */
-    private static void sweep(Scratch s, float[] c, int cOff, int ldc, boolean add, int mc, int nc, int kc) {
+    /** All MR x NR tiles of a packed (mc, kc) A block times the packed (kc, nc) B block. */
+    private static void sweepPacked(Scratch s, float[] c, int cOff, int ldc, boolean add, int mc, int nc, int kc) {
         for (int jr = 0; jr < nc; jr += NR) {
             int nr = Math.min(NR, nc - jr), bOff = (jr / NR) * NR * kc;
             for (int ir = 0; ir < mc; ir += MR) {
-                GemmKernel.tile(c, cOff + ir * ldc + jr, ldc, add, s.ap, (ir / MR) * MR * kc, s.bp, bOff,
+                GemmKernel.tilePacked(c, cOff + ir * ldc + jr, ldc, add, s.ap, (ir / MR) * MR * kc, s.bp, bOff,
                         kc, Math.min(MR, mc - ir), nr, s.tile);
             }
+        }
+    }
+
+    /**
+     * The same sweep with A read in place (row-major, not transposed): full row tiles go straight
+     * to the kernel; only a last partial tile of fewer than MR rows is packed (zero-padded).
+     */
+    private static void sweepRows(Scratch s, float[] c, int cOff, int ldc, boolean add,
+                                  float[] a, int aOff, int lda, int mc, int nc, int kc) {
+        int full = mc - mc % MR, rest = mc - full;
+        if (rest > 0) GemmPack.packA(s.ap, a, aOff + full * lda, lda, false, 0, rest, 0, kc);
+        for (int jr = 0; jr < nc; jr += NR) {
+            int nr = Math.min(NR, nc - jr), bOff = (jr / NR) * NR * kc;
+            for (int ir = 0; ir < full; ir += MR) {
+                GemmKernel.tileRows(c, cOff + ir * ldc + jr, ldc, add, a, aOff + ir * lda, lda, s.bp, bOff, kc, nr, s.tile);
+            }
+            if (rest > 0) GemmKernel.tilePacked(c, cOff + full * ldc + jr, ldc, add, s.ap, 0, s.bp, bOff, kc, rest, nr, s.tile);
         }
     }
 

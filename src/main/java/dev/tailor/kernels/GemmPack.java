@@ -46,7 +46,7 @@ final class GemmPack {
             if (transA) {
                 for (int k = 0; k < kc; k++) {
                     int src = aOff + (k0 + k) * lda + r0, dst = base + k * MR;
-                    System.arraycopy(a, src, ap, dst, rows);
+                    for (int r = 0; r < rows; r++) ap[dst + r] = a[src + r]; // six floats: a loop beats arraycopy's call
                     for (int r = rows; r < MR; r++) ap[dst + r] = 0f;
                 }
             } else {
@@ -64,18 +64,36 @@ final class GemmPack {
     /**
      * Packs op(B)[k0 .. k0+kc, j0 .. j0+nc) into {@code bp}: panel p (columns p*NR ..) at p*NR*kc,
      * element (k, j) of the panel at k*NR + j. op(B)(k, j) = b[bOff + k*ldb + j], or b[bOff + j*ldb + k]
-     * when {@code transB} (a weight stored (out, in)). {@code run} is scratch of max(KC, NC) floats.
+     * when {@code transB} (a weight stored (out, in)). {@code run} is scratch of max(NR * KC, NC) floats.
      */
     static void packB(float[] bp, Storage b, long bOff, int ldb, boolean transB, int k0, int kc, int j0, int nc, float[] run) {
         float[] arr = b instanceof FloatStorage(float[] d) ? d : null;
         if (transB) {
-            for (int j = 0; j < nc; j++) {
-                long src = bOff + (long) (j0 + j) * ldb + k0;
+            // k outer, the panel's columns inner: NR read streams (one per weight row) gathered into
+            // contiguous writes, instead of strided writes that revisit every line of the panel
+            int stride = arr == null ? kc : ldb; // between weight rows, in the array or in the widened copy
+            int[] idx = gatherIndex(stride);
+            for (int p = 0; p * NR < nc; p++) {
+                int cols = Math.min(NR, nc - p * NR), base = p * NR * kc;
+                long first = bOff + (long) (j0 + p * NR) * ldb + k0;
                 float[] from = arr;
-                int off = (int) src;
-                if (arr == null) { widen(b, src, run, 0, kc); from = run; off = 0; }
-                int dst = (j / NR) * NR * kc + j % NR;
-                for (int k = 0; k < kc; k++) bp[dst + k * NR] = from[off + k];
+                int off = (int) first;
+                if (arr == null) { // widen the panel's rows, (cols, kc), then transpose from there
+                    for (int j = 0; j < cols; j++) widen(b, first + (long) j * ldb, run, j * kc, kc);
+                    from = run; off = 0;
+                }
+                if (cols == NR) { // a full panel: one gather per vector of columns
+                    for (int k = 0; k < kc; k++) {
+                        int dst = base + k * NR, src = off + k;
+                        FloatVector.fromArray(F, from, src, idx, 0).intoArray(bp, dst);
+                        FloatVector.fromArray(F, from, src, idx, F.length()).intoArray(bp, dst + F.length());
+                    }
+                } else {
+                    for (int k = 0; k < kc; k++) {
+                        int dst = base + k * NR, src = off + k;
+                        for (int j = 0; j < cols; j++) bp[dst + j] = from[src + j * stride];
+                    }
+                }
             }
         } else {
             for (int k = 0; k < kc; k++) {
@@ -95,6 +113,13 @@ final class GemmPack {
                 for (int j = lastCols; j < NR; j++) bp[base + k * NR + j] = 0f;
             }
         }
+    }
+
+    /** j * stride for the NR columns of a panel: where column j of a transposed panel starts. */
+    private static int[] gatherIndex(int stride) {
+        int[] idx = new int[NR];
+        for (int j = 0; j < NR; j++) idx[j] = j * stride;
+        return idx;
     }
 
     /** Widens elements [from, from + n) of {@code s} to float32; BF16 in place from the mapped segment, a vector at a time. */

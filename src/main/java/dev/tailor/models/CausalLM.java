@@ -1,6 +1,7 @@
 package dev.tailor.models;
 
 import dev.tailor.nn.LinearSlot;
+import dev.tailor.nn.TensorSlot;
 import dev.tailor.tensor.Tensor;
 
 import java.util.List;
@@ -31,6 +32,12 @@ public interface CausalLM {
 
     /** Every linear layer of the transformer blocks and the output head, by module path. */
     List<LinearSlot> linears();
+
+    /**
+     * The input token embedding (V, C), e.g. {@code model.embed_tokens}. Replacing it affects the
+     * input only: a head tied to the embedding keeps the original weight.
+     */
+    TensorSlot tokenEmbedding();
 
     /** The module path of the output head (excluded by PEFT's "all-linear"). */
     default String headPath() { return "lm_head"; }

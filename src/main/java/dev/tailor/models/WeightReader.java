@@ -10,6 +10,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.BiFunction;
 import java.util.function.Function;
 import java.util.function.Predicate;
 
@@ -27,6 +28,7 @@ public final class WeightReader {
     private final Function<String, Tensor> lookup; // checkpoint key -> tensor (read in place)
     private final String keyPrefix;              // prepended to every key asked for ("" or "transformer.")
     private final boolean trainable;
+    private final BiFunction<String, Tensor, Tensor> frozen; // (canonical key, stored tensor) -> tensor the model keeps
     private final Generator generator;           // non-null: make fresh tensors instead of reading a file
     private final Set<String> used = new LinkedHashSet<>();
     private final Map<String, Tensor> loaded = new LinkedHashMap<>(); // canonical key -> tensor
@@ -39,6 +41,23 @@ public final class WeightReader {
         this.generator = null;
         this.keyPrefix = keyPrefix;
         this.trainable = trainable;
+        this.frozen = (key, t) -> t;
+    }
+
+    /**
+     * A reader of frozen weights that passes each stored tensor through {@code frozen} (canonical
+     * key, tensor) -> the tensor the model keeps: e.g. quantising the block linears as they are read.
+     */
+    public WeightReader(String source, List<String> names, Function<String, Tensor> lookup, String keyPrefix,
+                        BiFunction<String, Tensor, Tensor> frozen) {
+        this.source = source;
+        this.names = List.copyOf(names);
+        this.nameSet = Set.copyOf(names);
+        this.lookup = lookup;
+        this.generator = null;
+        this.keyPrefix = keyPrefix;
+        this.trainable = false;
+        this.frozen = frozen;
     }
 
     /** Makes a fresh tensor for a key the model asks for (random initialisation). */
@@ -53,6 +72,7 @@ public final class WeightReader {
         this.lookup = k -> { throw new IllegalStateException(k); };
         this.keyPrefix = "";
         this.trainable = false;
+        this.frozen = (key, t) -> t;
         this.generator = generator;
     }
 
@@ -75,7 +95,7 @@ public final class WeightReader {
             throw new IllegalArgumentException(source + ": tensor '" + key + "' has shape " + t.shape() + ", expected " + Arrays.toString(dims));
         }
         used.add(key);
-        Tensor w = trainable ? t.copy().requiresGrad(true) : t;
+        Tensor w = trainable ? t.copy().requiresGrad(true) : frozen.apply(canonicalKey, t);
         loaded.put(canonicalKey, w);
         return w;
     }

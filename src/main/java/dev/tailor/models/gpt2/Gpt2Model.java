@@ -12,6 +12,7 @@ import dev.tailor.models.WeightReader;
 import dev.tailor.nn.Linear;
 import dev.tailor.nn.LinearLayer;
 import dev.tailor.nn.LinearSlot;
+import dev.tailor.nn.TensorSlot;
 import dev.tailor.tensor.Tensor;
 
 import java.util.ArrayList;
@@ -30,7 +31,7 @@ public final class Gpt2Model implements CausalLM {
     static final String PREFIX = "transformer.";
 
     private final ModelConfig config;
-    private final Tensor wte;               // transformer.wte.weight: (V, C)
+    private Tensor wte;                     // transformer.wte.weight: (V, C)
     private final Tensor wpe;               // transformer.wpe.weight: (P, C)
     private final List<Gpt2Block> h;        // transformer.h
     private final Tensor lnFWeight, lnFBias; // transformer.ln_f: (C)
@@ -88,6 +89,10 @@ public final class Gpt2Model implements CausalLM {
     }
 
     @Override public Map<String, Tensor> parameters() { return parameters; }
+
+    @Override public TensorSlot tokenEmbedding() {
+        return new TensorSlot(PREFIX + "wte", () -> wte, t -> wte = t);
+    }
 
     @Override public List<LinearSlot> linears() {
         List<LinearSlot> slots = new ArrayList<>();

@@ -13,6 +13,7 @@ import dev.tailor.models.WeightReader;
 import dev.tailor.nn.Linear;
 import dev.tailor.nn.LinearLayer;
 import dev.tailor.nn.LinearSlot;
+import dev.tailor.nn.TensorSlot;
 import dev.tailor.tensor.Tensor;
 
 import java.util.ArrayList;
@@ -26,7 +27,7 @@ import java.util.Map;
 public final class LlamaModel implements CausalLM {
 
     private final ModelConfig config;
-    private final Tensor embedTokens;        // model.embed_tokens.weight: (V, C)
+    private Tensor embedTokens;              // model.embed_tokens.weight: (V, C)
     private final List<LlamaBlock> layers;   // model.layers
     private final Tensor norm;               // model.norm.weight: (C)
     private LinearLayer lmHead;              // lm_head: (V, C), or the embedding when tied
@@ -100,6 +101,10 @@ public final class LlamaModel implements CausalLM {
     }
 
     @Override public Map<String, Tensor> parameters() { return parameters; }
+
+    @Override public TensorSlot tokenEmbedding() {
+        return new TensorSlot("model.embed_tokens", () -> embedTokens, t -> embedTokens = t);
+    }
 
     @Override public List<LinearSlot> linears() {
         List<LinearSlot> slots = new ArrayList<>();

@@ -1,0 +1,86 @@
+package dev.tailor.peft.lora;
+
+import dev.tailor.autograd.MatOps.WeightLayout;
+import dev.tailor.nn.Linear;
+import dev.tailor.tensor.Parallel;
+import dev.tailor.tensor.Tensor;
+
+/**
+ * The adapted weight W + s·B A, row by row, for DoRA's norms and for merging. Rows are output
+ * features: row o of an (out, in) weight, or column o of a GPT-2 Conv1D weight stored (in, out).
+ * The base may be in any storage (F32, BF16, F16, NF4): it is widened a row at a time, never held
+ * whole in float32 except transposed for Conv1D layouts.
+ */
+final class LoraFold {
+
+    private LoraFold() {}
+
+    /**
+     * ||W[o, :] + s·(B A)[o, :]||₂ for every output row o, summed in double. // (out)
+     * DoRA divides by these without differentiating them (the norm is detached, as in PEFT).
+     */
+    static float[] rowNorms(Linear base, Tensor a, Tensor b, float scale) {
+        int out = base.outFeatures(), in = base.inFeatures();
+        float[] norms = new float[out];
+        float[] wT = base.layout() == WeightLayout.IN_OUT ? transposed(base.weight(), in, out) : null; // (out, in)
+        Parallel.forChunks(out, 16, (c, from, to) -> {
+            float[] row = new float[in];
+            for (int o = from; o < to; o++) {
+                adaptedRow(row, base, wT, a, b, scale, o, in);
+                double sq = 0;
+                for (int j = 0; j < in; j++) sq += (double) row[j] * row[j];
+                norms[o] = (float) Math.sqrt(sq);
+            }
+        });
+        return norms;
+    }
+
+    /**
+     * The merged weight in the base's layout, float32: W + s·B A, each output row o multiplied by
+     * {@code rowScale[o]} when it is non-null (DoRA: m / ||W + s·B A||). // (out, in) or (in, out)
+     */
+    static float[] merged(Linear base, Tensor a, Tensor b, float scale, float[] rowScale) {
+        int out = base.outFeatures(), in = base.inFeatures();
+        boolean inOut = base.layout() == WeightLayout.IN_OUT;
+        float[] wT = inOut ? transposed(base.weight(), in, out) : null;
+        float[] w = new float[out * in];
+        Parallel.forChunks(out, 16, (c, from, to) -> {
+            float[] row = new float[in];
+            for (int o = from; o < to; o++) {
+                adaptedRow(row, base, wT, a, b, scale, o, in);
+                float f = rowScale == null ? 1f : rowScale[o];
+                if (inOut) {
+                    for (int j = 0; j < in; j++) w[j * out + o] = row[j] * f;
+                } else {
+                    for (int j = 0; j < in; j++) w[o * in + j] = row[j] * f;
+                }
+            }
+        });
+        return w;
+    }
+
+    /** row (in) = W[o, :] + s·Σ_k B[o, k] A[k, :]; W read from {@code wT} (out, in) when given, else from the base. */
+    private static void adaptedRow(float[] row, Linear base, float[] wT, Tensor a, Tensor b, float scale, int o, int in) {
+        if (wT != null) System.arraycopy(wT, o * in, row, 0, in);
+        else base.weight().storage().widen((long) o * in, row, 0, in);
+        if (a == null) return;
+        float[] ad = a.data(), bd = b.data(); // (r, in), (out, r)
+        int r = a.dim(0);
+        for (int k = 0; k < r; k++) {
+            float bk = scale * bd[o * r + k];
+            int off = k * in;
+            for (int j = 0; j < in; j++) row[j] += bk * ad[off + j];
+        }
+    }
+
+    /** A Conv1D weight (in, out) widened and transposed to (out, in). */
+    private static float[] transposed(Tensor w, int in, int out) {
+        float[] t = new float[out * in];
+        float[] run = new float[out];
+        for (int i = 0; i < in; i++) {
+            w.storage().widen((long) i * out, run, 0, out);
+            for (int o = 0; o < out; o++) t[o * in + i] = run[o];
+        }
+        return t;
+    }
+}
