@@ -25,6 +25,7 @@ public final class KvCache {
     private final int batch, capacity, width;
     private final float[][] keys, values; // per layer (B, capacity, KVH*D)
     private final boolean[] padding;      // (B*capacity) true = padded slot
+    private final int[] ids, positions;   // (B*capacity) the tokens seen so far, for models that recompute instead
     private final Layer[] layers;
     private int length;                   // slots claimed so far (the same for every row)
     private int offset;                   // slot where the current pass's tokens start
@@ -48,6 +49,8 @@ public final class KvCache {
         this.keys = new float[layers][batch * capacity * width];
         this.values = new float[layers][batch * capacity * width];
         this.padding = new boolean[batch * capacity];
+        this.ids = new int[batch * capacity];
+        this.positions = new int[batch * capacity];
         this.layers = new Layer[layers];
         for (int l = 0; l < layers; l++) this.layers[l] = new Layer(l);
     }
@@ -65,7 +68,7 @@ public final class KvCache {
     public int length() { return length; }
 
     /** Bytes held by the buffers. */
-    public long byteSize() { return 8L * keys.length * keys[0].length + padding.length; }
+    public long byteSize() { return 8L * keys.length * keys[0].length + 9L * padding.length; }
 
     /**
      * Claims the next {@code in.seq()} slots of every row for the tokens of {@code in} and records
@@ -78,13 +81,31 @@ public final class KvCache {
             throw new IllegalStateException("KvCache is full: " + length + " of " + capacity + " slots used, " + t + " more requested");
         }
         boolean[] pad = in.padding(); // (B*T) or null
+        int[] pos = in.positionsOrDefault(); // (B*T)
         for (int b = 0; b < batch; b++) {
             int slot = b * capacity + length;
             if (pad == null) Arrays.fill(padding, slot, slot + t, false);
             else System.arraycopy(pad, b * t, padding, slot, t);
+            System.arraycopy(in.ids(), b * t, ids, slot, t);
+            System.arraycopy(pos, b * t, positions, slot, t);
         }
         offset = length;
         length += t;
+    }
+
+    /**
+     * Every token claimed so far as one (B, length) input: what a model without a cached path of
+     * its own runs again at each step (see {@link CausalLM#forward(Inputs, KvCache)}).
+     */
+    public Inputs history() {
+        int[] i = new int[batch * length], p = new int[batch * length];
+        boolean[] pad = new boolean[batch * length];
+        for (int b = 0; b < batch; b++) {
+            System.arraycopy(ids, b * capacity, i, b * length, length);
+            System.arraycopy(positions, b * capacity, p, b * length, length);
+            System.arraycopy(padding, b * capacity, pad, b * length, length);
+        }
+        return new Inputs(i, batch, length, p, pad);
     }
 
     /** The view of layer {@code l}, for its attention to append to and read from. */

@@ -5,7 +5,10 @@ import dev.tailor.io.SafetensorsFile;
 import dev.tailor.models.CausalLM;
 import dev.tailor.models.Inputs;
 import dev.tailor.models.KvCache;
+import dev.tailor.models.ModelConfig;
 import dev.tailor.models.ModelLoader;
+import dev.tailor.nn.LinearSlot;
+import dev.tailor.nn.TensorSlot;
 import dev.tailor.tensor.Tensor;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -15,6 +18,7 @@ import java.net.URISyntaxException;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.*;
 
@@ -142,6 +146,26 @@ class KvCacheGenerationTest {
         PromptTooLongException e = assertThrows(PromptTooLongException.class, () -> new Generator(model)
                 .generate(List.of(new int[33]), 1, SamplingConfig.greedy(), StopRules.none(), null, TokenListener.NONE));
         assertTrue(e.getMessage().contains("has 33 tokens") && e.getMessage().contains("context is 32"), e.getMessage());
+    }
+
+    /** A model that wraps another and has no cached path of its own: CausalLM's default recomputes. */
+    record Wrapper(CausalLM base) implements CausalLM {
+        @Override public ModelConfig config() { return base.config(); }
+        @Override public Tensor forward(Inputs in) { return base.forward(in); }
+        @Override public Map<String, Tensor> parameters() { return base.parameters(); }
+        @Override public List<LinearSlot> linears() { return base.linears(); }
+        @Override public TensorSlot tokenEmbedding() { return base.tokenEmbedding(); }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"qwen2", "gpt2"})
+    void aModelWithoutACachedPathRecomputesTheHistoryAndGetsTheSameTokens(String name) {
+        CausalLM model = load(name);
+        List<int[]> prompts = List.of(goldenIds(name, 0, 2), goldenIds(name, 1, 6));
+        List<Generation> cached = new Generator(model).generate(prompts, 8, SamplingConfig.greedy(), StopRules.none(), null, TokenListener.NONE).generations();
+        List<Generation> recomputed = new Generator(new Wrapper(model)).generate(prompts, 8, SamplingConfig.greedy(), StopRules.none(), null, TokenListener.NONE).generations();
+        for (int b = 0; b < prompts.size(); b++) assertArrayEquals(cached.get(b).tokens(), recomputed.get(b).tokens(), name + " row " + b);
+        for (int b = 0; b < prompts.size(); b++) assertArrayEquals(greedyByRecomputing(model, prompts.get(b), 8), cached.get(b).tokens(), name + " row " + b);
     }
 
     @Test

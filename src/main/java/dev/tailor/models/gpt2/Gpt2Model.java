@@ -73,6 +73,8 @@ public final class Gpt2Model implements CausalLM {
 
     @Override public ModelConfig config() { return config; }
 
+    @Override public Tensor forward(Inputs in) { return forward(in, null); }
+
     @Override public Tensor forward(Inputs in, KvCache cache) {
         int[] positions = in.positionsOrDefault();
         for (int i = 0; i < positions.length; i++) {

@@ -88,6 +88,8 @@ public final class LlamaModel implements CausalLM {
 
     @Override public ModelConfig config() { return config; }
 
+    @Override public Tensor forward(Inputs in) { return forward(in, null); }
+
     @Override public Tensor forward(Inputs in, KvCache cache) {
         int[] positions = in.positionsOrDefault();
         if (cache != null) cache.extend(in);
