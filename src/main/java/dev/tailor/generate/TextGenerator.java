@@ -12,6 +12,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -119,8 +120,18 @@ public final class TextGenerator implements AutoCloseable {
 
     /** Continues {@code prompt}; text comes back without special tokens. */
     public Generator.Result generate(int[] prompt, int maxNewTokens, SamplingConfig sampling, List<String> stopStrings, TokenListener listener) {
-        return generator.generate(List.of(prompt), maxNewTokens, sampling, new StopRules(eosIds, stopStrings),
-                ids -> tokenizer.decode(ids, true), listener);
+        return generator.generate(List.of(prompt), maxNewTokens, sampling, new StopRules(eosIds, stopStrings), this::decode, listener);
+    }
+
+    /**
+     * Text of generated ids, special tokens dropped. Ids past the tokenizer's vocabulary (models pad
+     * their embedding to a round size; a trained model never picks those rows) have no text.
+     */
+    public String decode(int[] ids) {
+        int n = tokenizer.vocabSize(), kept = 0;
+        int[] known = new int[ids.length];
+        for (int id : ids) if (id < n) known[kept++] = id;
+        return tokenizer.decode(kept == ids.length ? ids : Arrays.copyOf(known, kept), true);
     }
 
     @Override public void close() { tokenizer.close(); }
