@@ -32,15 +32,29 @@ class BenchDecodeCommandTest {
     @Test
     void theJsonReportIsConsistent() throws Exception {
         Cli r = Cli.run("bench", "decode", "--model", model("llama").toString(), "--tokens", "4", "--prompt-tokens", "8",
-                "--runs", "1", "--bandwidth-mib", "16", "--json");
+                "--runs", "3", "--bandwidth-mib", "16", "--json");
         assertEquals(0, r.code(), r.err());
         JsonNode o = new ObjectMapper().readTree(r.out());
         assertEquals(429568, o.get("weight_bytes_per_token").asLong());
-        double tps = o.get("decode_tokens_per_s").asDouble(), used = o.get("decode_bytes_per_s").asDouble();
-        assertTrue(tps > 0 && o.get("prefill_tokens_per_s").asDouble() > 0, r.out());
-        assertEquals(429568 * tps, used, 1e-3 * used);
-        assertEquals(used / o.get("copy_bandwidth_bytes_per_s").asDouble(), o.get("fraction_of_copy_bandwidth").asDouble(), 1e-3);
-        assertEquals(used / o.get("read_bandwidth_bytes_per_s").asDouble(), o.get("fraction_of_read_bandwidth").asDouble(), 1e-3);
+        JsonNode rounds = o.get("rounds");
+        assertEquals(3, rounds.size());
+        double best = 0, copy = 0;
+        double[] fCopy = new double[3], fRead = new double[3];
+        for (int i = 0; i < 3; i++) {
+            JsonNode x = rounds.get(i);
+            double tps = x.get("decode_tokens_per_s").asDouble();
+            best = Math.max(best, tps);
+            copy = Math.max(copy, x.get("copy_bandwidth_bytes_per_s").asDouble());
+            fCopy[i] = 429568 * tps / x.get("copy_bandwidth_bytes_per_s").asDouble();
+            fRead[i] = 429568 * tps / x.get("read_bandwidth_bytes_per_s").asDouble();
+        }
+        java.util.Arrays.sort(fCopy);
+        java.util.Arrays.sort(fRead);
+        assertEquals(best, o.get("decode_tokens_per_s").asDouble(), 0.01, "the best round");
+        assertEquals(429568 * best, o.get("decode_bytes_per_s").asDouble(), 1e-3 * 429568 * best);
+        assertEquals(copy, o.get("copy_bandwidth_bytes_per_s").asDouble(), 1e-3 * copy);
+        assertEquals(fCopy[1], o.get("fraction_of_copy_bandwidth").asDouble(), 1e-3 * fCopy[1] + 1e-4, "median of the rounds' ratios");
+        assertEquals(fRead[1], o.get("fraction_of_read_bandwidth").asDouble(), 1e-3 * fRead[1] + 1e-4);
     }
 
     @Test
