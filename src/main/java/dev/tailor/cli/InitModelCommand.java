@@ -21,7 +21,7 @@ public final class InitModelCommand implements Callable<Integer> {
     @Option(names = "--arch", required = true, description = "llama, qwen2, qwen3 or gpt2")
     String arch;
 
-    @Option(names = "--preset", required = true, description = "tiny, smollm2-135m or qwen2.5-0.5b")
+    @Option(names = "--preset", required = true, description = "tiny, demo, smollm2-135m or qwen2.5-0.5b")
     String preset;
 
     @Option(names = "--dtype", defaultValue = "f32", description = "f32 or bf16 (default: ${DEFAULT-VALUE})")

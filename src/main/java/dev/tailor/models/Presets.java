@@ -12,7 +12,7 @@ import java.util.List;
 public final class Presets {
 
     public static final List<String> ARCHS = List.of("llama", "qwen2", "qwen3", "gpt2");
-    public static final List<String> PRESETS = List.of("tiny", "smollm2-135m", "qwen2.5-0.5b");
+    public static final List<String> PRESETS = List.of("tiny", "demo", "smollm2-135m", "qwen2.5-0.5b");
 
     /** Sizes of a preset: vocab, hidden, intermediate, layers, heads, kv heads, max positions, eps, theta. */
     private record Sizes(int vocab, int hidden, int intermediate, int layers, int heads, int kvHeads,
@@ -23,6 +23,8 @@ public final class Presets {
     private static Sizes sizes(String preset) {
         return switch (preset) {
             case "tiny" -> new Sizes(256, 64, 172, 2, 4, 2, 256, 1e-5, 10000);
+            // The embedded demo base model: ~5M parameters over a 4096-token BPE vocabulary.
+            case "demo" -> new Sizes(4096, 256, 688, 6, 8, 4, 512, 1e-5, 10000);
             // HuggingFaceTB/SmolLM2-135M
             case "smollm2-135m" -> new Sizes(49152, 576, 1536, 30, 9, 3, 8192, 1e-5, 100000);
             // Qwen/Qwen2.5-0.5B
