@@ -28,7 +28,7 @@ public final class Methods {
     public static final List<String> SUPPORTED = List.of("full", "lora", "dora", "qlora");
 
     /** Files of a model folder that the trained model keeps using unchanged. */
-    static final List<String> TOKENIZER_FILES = List.of("tokenizer.json", "tokenizer_config.json", "special_tokens_map.json",
+    public static final List<String> TOKENIZER_FILES = List.of("tokenizer.json", "tokenizer_config.json", "special_tokens_map.json",
             "generation_config.json", "chat_template.jinja", "chat_template.json", "vocab.json", "merges.txt", "tokenizer.model");
 
     private Methods() {}
