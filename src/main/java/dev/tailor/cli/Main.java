@@ -13,6 +13,7 @@ import picocli.CommandLine.Command;
                 InitModelCommand.class,
                 TokenizeCommand.class,
                 TemplateCommand.class,
+                TrainTokenizerCommand.class,
         })
 public final class Main implements Runnable {
 
