@@ -16,6 +16,7 @@ import picocli.CommandLine.Command;
                 TokenizeCommand.class,
                 TemplateCommand.class,
                 MergeCommand.class,
+                TrainTokenizerCommand.class,
         })
 public final class Main implements Runnable {
 
