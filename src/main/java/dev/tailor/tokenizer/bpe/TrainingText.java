@@ -5,6 +5,7 @@ import dev.tailor.data.DataException;
 import dev.tailor.data.JsonlReader;
 import java.io.IOException;
 import java.io.Reader;
+import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -48,7 +49,7 @@ public final class TrainingText {
                 counts.add(carry.subSequence(0, cut));
                 carry.delete(0, cut);
             }
-        } catch (java.nio.charset.CharacterCodingException e) {
+        } catch (CharacterCodingException e) {
             throw new IOException(file + ": not valid UTF-8 text (" + e.getMessage() + ")", e);
         }
         if (!carry.isEmpty()) counts.add(carry);
