@@ -1,6 +1,7 @@
 package dev.tailor.autograd;
 
 import dev.tailor.kernels.Gemm;
+import dev.tailor.kernels.Gemv;
 import dev.tailor.tensor.Shape;
 import dev.tailor.tensor.Storage;
 import dev.tailor.tensor.Tensor;
@@ -10,7 +11,8 @@ import dev.tailor.tensor.Tensor;
  * matmul, all computed by {@link Gemm}. The weight may be a frozen checkpoint tensor in any
  * storage (F32, BF16, F16): the kernel widens it panel by panel. Backward computes only what is
  * needed: dX when x requires grad, dW only when w is trainable (a frozen weight costs one GEMM,
- * not two), db when the bias is trainable.
+ * not two), db when the bias is trainable. A product of at most {@link Gemv#MAX_ROWS} rows with
+ * nothing to differentiate (a decoding step) goes to {@link Gemv}, which streams the weight once.
  */
 public final class MatOps {
 
@@ -64,7 +66,10 @@ public final class MatOps {
         Storage ws = w.storage();
         Tensor y = Tensor.zeros(outShape);
         float[] yd = y.data(); // (rows, n)
-        if (wOutIn) Gemm.xwT(yd, false, xd, ws, m, k, n);
+        if (m <= Gemv.MAX_ROWS && !Tape.needsGrad(x, w, bias)) { // decoding: a few rows, weights streamed once
+            if (wOutIn) Gemv.xwT(yd, xd, ws, m, k, n);
+            else Gemv.xw(yd, xd, ws, m, k, n);
+        } else if (wOutIn) Gemm.xwT(yd, false, xd, ws, m, k, n);
         else Gemm.xw(yd, false, xd, ws, m, k, n);
         if (bias != null) addBias(yd, bias, m, n);
         if (Tape.needsGrad(x, w, bias)) {

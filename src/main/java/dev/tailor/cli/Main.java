@@ -9,6 +9,8 @@ import picocli.CommandLine.Command;
         subcommands = {
                 CommandLine.HelpCommand.class,
                 BenchCommand.class,
+                GenerateCommand.class,
+                ChatCommand.class,
                 EvalCommand.class,
                 InitModelCommand.class,
                 ScalingCommand.class,

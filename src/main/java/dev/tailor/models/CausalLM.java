@@ -1,5 +1,6 @@
 package dev.tailor.models;
 
+import dev.tailor.autograd.BasicOps;
 import dev.tailor.nn.LinearSlot;
 import dev.tailor.nn.TensorSlot;
 import dev.tailor.tensor.Tensor;
@@ -14,6 +15,22 @@ public interface CausalLM {
 
     /** Logits (B, T, V) for a batch of token ids; recorded on the tape when anything is trainable. */
     Tensor forward(Inputs in);
+
+    /**
+     * With {@code cache == null}, {@link #forward(Inputs)}. With a cache, {@code in} holds only the
+     * tokens after the cached ones (their positions continue the cached positions) and the result
+     * is the logits of each row's last token only, (B, 1, V): all that choosing the next token needs.
+     *
+     * <p>The models override this to append the new keys and values to the cache and attend over
+     * the cached ones. This default, for a model that wraps another, runs the whole sequence so far
+     * again ({@link KvCache#history()}): the same logits, at the cost of recomputing.
+     */
+    default Tensor forward(Inputs in, KvCache cache) {
+        if (cache == null) return forward(in);
+        cache.extend(in);
+        Tensor logits = forward(cache.history()); // (B, length, V)
+        return BasicOps.sliceSeq(logits, cache.length() - 1, cache.length());
+    }
 
     /**
      * Every weight by its checkpoint key (the key the model would be saved under), in checkpoint

@@ -6,6 +6,7 @@ import dev.tailor.autograd.MatOps.WeightLayout;
 import dev.tailor.autograd.NormOps;
 import dev.tailor.models.CausalLM;
 import dev.tailor.models.Inputs;
+import dev.tailor.models.KvCache;
 import dev.tailor.models.ModelConfig;
 import dev.tailor.models.WeightReader;
 import dev.tailor.nn.Linear;
@@ -72,7 +73,9 @@ public final class Gpt2Model implements CausalLM {
 
     @Override public ModelConfig config() { return config; }
 
-    @Override public Tensor forward(Inputs in) {
+    @Override public Tensor forward(Inputs in) { return forward(in, null); }
+
+    @Override public Tensor forward(Inputs in, KvCache cache) {
         int[] positions = in.positionsOrDefault();
         for (int i = 0; i < positions.length; i++) {
             if (positions[i] >= config.maxPositionEmbeddings()) {
@@ -81,8 +84,10 @@ public final class Gpt2Model implements CausalLM {
         }
         Tensor x = BasicOps.add(EmbeddingOps.embedding(wte, in.ids(), in.batch(), in.seq()),
                                 EmbeddingOps.embedding(wpe, positions, in.batch(), in.seq())); // (B, T, C)
-        for (Gpt2Block block : h) x = block.forward(x, in.padding());
-        return lmHead.forward(NormOps.layerNorm(x, lnFWeight, lnFBias, (float) config.normEps())); // (B, T, V)
+        if (cache != null) cache.extend(in);
+        for (int i = 0; i < h.size(); i++) x = h.get(i).forward(x, in.padding(), cache == null ? null : cache.layer(i));
+        if (cache != null) x = BasicOps.sliceSeq(x, in.seq() - 1, in.seq()); // (B, 1, C): the next token's logits only
+        return lmHead.forward(NormOps.layerNorm(x, lnFWeight, lnFBias, (float) config.normEps())); // (B, T, V), or (B, 1, V) with a cache
     }
 
     @Override public Map<String, Tensor> parameters() { return parameters; }

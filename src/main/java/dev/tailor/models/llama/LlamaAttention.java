@@ -6,6 +6,7 @@ import dev.tailor.autograd.BasicOps;
 import dev.tailor.autograd.NormOps;
 import dev.tailor.autograd.RopeOps;
 import dev.tailor.autograd.RopeOps.RopeTable;
+import dev.tailor.models.KvCache;
 import dev.tailor.nn.LinearLayer;
 import dev.tailor.tensor.Tensor;
 
@@ -36,9 +37,10 @@ final class LlamaAttention {
      * @param x         (B, T, C) normalised hidden states
      * @param positions (B*T) RoPE positions
      * @param padding   (B*T) padded keys, or null
+     * @param cache     this layer's KV cache (the new keys and values are appended, all are attended), or null
      * @return (B, T, C)
      */
-    Tensor forward(Tensor x, RopeTable rope, int[] positions, boolean[] padding) {
+    Tensor forward(Tensor x, RopeTable rope, int[] positions, boolean[] padding, KvCache.Layer cache) {
         int b = x.dim(0), t = x.dim(1);
         Tensor q = qProj.forward(x);                    // (B, T, H*D)
         Tensor k = kProj.forward(x);                    // (B, T, KVH*D)
@@ -49,8 +51,9 @@ final class LlamaAttention {
         }
         q = RopeOps.rope(q, rope, positions, heads, headDim);
         k = RopeOps.rope(k, rope, positions, kvHeads, headDim);
-        var spec = new AttentionSpec(heads, kvHeads, headDim, (float) (1.0 / Math.sqrt(headDim)), true, window, 0);
-        Tensor y = AttentionOps.attention(q, k, v, null, null, padding, spec); // (B, T, H*D)
+        KvCache.Entry kv = cache == null ? new KvCache.Entry(k, v, padding, 0) : cache.append(k, v); // keys (B, S, KVH*D)
+        var spec = new AttentionSpec(heads, kvHeads, headDim, (float) (1.0 / Math.sqrt(headDim)), true, window, kv.offset());
+        Tensor y = AttentionOps.attention(q, kv.keys(), kv.values(), null, null, kv.padding(), spec); // (B, T, H*D)
         return oProj.forward(y);
     }
 }

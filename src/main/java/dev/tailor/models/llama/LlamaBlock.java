@@ -3,6 +3,7 @@ package dev.tailor.models.llama;
 import dev.tailor.autograd.BasicOps;
 import dev.tailor.autograd.NormOps;
 import dev.tailor.autograd.RopeOps.RopeTable;
+import dev.tailor.models.KvCache;
 import dev.tailor.tensor.Tensor;
 
 /** One decoder layer ({@code model.layers.N}): pre-norm attention and pre-norm MLP, each residual. */
@@ -19,9 +20,9 @@ final class LlamaBlock {
         this.postAttentionLayernorm = postAttentionLayernorm; this.mlp = mlp; this.eps = eps;
     }
 
-    /** (B, T, C) -> (B, T, C) */
-    Tensor forward(Tensor x, RopeTable rope, int[] positions, boolean[] padding) {
-        Tensor h = BasicOps.add(x, selfAttn.forward(NormOps.rmsNorm(x, inputLayernorm, eps), rope, positions, padding));
+    /** (B, T, C) -> (B, T, C); {@code cache} is this layer's part of the KV cache, or null. */
+    Tensor forward(Tensor x, RopeTable rope, int[] positions, boolean[] padding, KvCache.Layer cache) {
+        Tensor h = BasicOps.add(x, selfAttn.forward(NormOps.rmsNorm(x, inputLayernorm, eps), rope, positions, padding, cache));
         return BasicOps.add(h, mlp.forward(NormOps.rmsNorm(h, postAttentionLayernorm, eps)));
     }
 }

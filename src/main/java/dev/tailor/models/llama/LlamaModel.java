@@ -1,11 +1,13 @@
 package dev.tailor.models.llama;
 
+import dev.tailor.autograd.BasicOps;
 import dev.tailor.autograd.EmbeddingOps;
 import dev.tailor.autograd.MatOps.WeightLayout;
 import dev.tailor.autograd.NormOps;
 import dev.tailor.autograd.RopeOps.RopeTable;
 import dev.tailor.models.CausalLM;
 import dev.tailor.models.Inputs;
+import dev.tailor.models.KvCache;
 import dev.tailor.models.ModelConfig;
 import dev.tailor.models.WeightReader;
 import dev.tailor.nn.Linear;
@@ -86,12 +88,18 @@ public final class LlamaModel implements CausalLM {
 
     @Override public ModelConfig config() { return config; }
 
-    @Override public Tensor forward(Inputs in) {
+    @Override public Tensor forward(Inputs in) { return forward(in, null); }
+
+    @Override public Tensor forward(Inputs in, KvCache cache) {
         int[] positions = in.positionsOrDefault();
+        if (cache != null) cache.extend(in);
         Tensor x = EmbeddingOps.embedding(embedTokens, in.ids(), in.batch(), in.seq()); // (B, T, C)
-        for (LlamaBlock layer : layers) x = layer.forward(x, rope, positions, in.padding());
+        for (int i = 0; i < layers.size(); i++) {
+            x = layers.get(i).forward(x, rope, positions, in.padding(), cache == null ? null : cache.layer(i));
+        }
+        if (cache != null) x = BasicOps.sliceSeq(x, in.seq() - 1, in.seq()); // (B, 1, C): the next token's logits only
         x = NormOps.rmsNorm(x, norm, (float) config.normEps());
-        return lmHead.forward(x); // (B, T, V)
+        return lmHead.forward(x); // (B, T, V), or (B, 1, V) with a cache
     }
 
     @Override public Map<String, Tensor> parameters() { return parameters; }
