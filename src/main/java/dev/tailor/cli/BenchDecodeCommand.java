@@ -16,6 +16,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 import java.lang.foreign.Arena;
+import java.io.PrintWriter;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteOrder;
 import java.nio.file.Path;
@@ -43,7 +44,8 @@ import java.util.function.IntConsumer;
         description = "Prefill and decode tokens/s of a model, and the fraction of the machine's memory bandwidth decoding reaches.")
 public final class BenchDecodeCommand implements Runnable {
 
-    private static final long COPY_BYTES = 512L << 20;
+    @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
+
     private static final int COPY_THREADS = 2;
 
     @Option(names = "--model", required = true, description = "model folder (config.json + safetensors)")
@@ -58,12 +60,16 @@ public final class BenchDecodeCommand implements Runnable {
     @Option(names = "--runs", defaultValue = "4", description = "timed runs; the best is reported (default: ${DEFAULT-VALUE})")
     int runs;
 
+    @Option(names = "--bandwidth-mib", defaultValue = "512", description = "size of each bandwidth buffer; keep it far above the last-level cache (default: ${DEFAULT-VALUE})")
+    int bandwidthMib;
+
     @Option(names = "--json", description = "one JSON object instead of text")
     boolean json;
 
     @Override public void run() {
-        if (tokens < 2 || promptTokens < 1 || runs < 1) {
-            throw new IllegalArgumentException("--tokens must be >= 2, --prompt-tokens >= 1 and --runs >= 1; got " + tokens + ", " + promptTokens + ", " + runs);
+        if (tokens < 2 || promptTokens < 1 || runs < 1 || bandwidthMib < 1) {
+            throw new IllegalArgumentException("--tokens must be >= 2, --prompt-tokens, --runs and --bandwidth-mib >= 1; got "
+                    + tokens + ", " + promptTokens + ", " + runs + ", " + bandwidthMib);
         }
         CausalLM lm = ModelLoader.load(model, false);
         int context = lm.config().maxPositionEmbeddings();
@@ -79,32 +85,34 @@ public final class BenchDecodeCommand implements Runnable {
             Generator.Result res = gen.generate(List.of(prompt), tokens, SamplingConfig.greedy(), StopRules.none(), null, TokenListener.NONE);
             prefill = Math.min(prefill, res.prefillSeconds() / promptTokens);
             decode = Math.min(decode, res.decodeSeconds() / res.decodeSteps());
-            Bandwidth b = bandwidth(r == 0 ? 2 : 1); // the first pass also warms up the JIT
+            Bandwidth b = bandwidth((long) bandwidthMib << 20, r == 0 ? 2 : 1); // the first pass also warms up the JIT
             bw = new Bandwidth(Math.max(bw.copy(), b.copy()), Math.max(bw.read(), b.read()));
         }
         report(lm, weightBytesPerToken(lm), 1 / prefill, 1 / decode, bw);
     }
 
     private void report(CausalLM lm, long bytes, double prefillTps, double decodeTps, Bandwidth bw) {
+        PrintWriter out = spec.commandLine().getOut();
         double used = bytes * decodeTps;
         String dtype = lm.config().dtype().name().toLowerCase(Locale.ROOT);
         if (json) {
-            System.out.printf(Locale.ROOT, "{\"model\":\"%s\",\"dtype\":\"%s\",\"threads\":%d,\"prompt_tokens\":%d,\"new_tokens\":%d,"
+            out.printf(Locale.ROOT, "{\"model\":\"%s\",\"dtype\":\"%s\",\"threads\":%d,\"prompt_tokens\":%d,\"new_tokens\":%d,"
                             + "\"prefill_tokens_per_s\":%.2f,\"decode_tokens_per_s\":%.2f,\"weight_bytes_per_token\":%d,"
                             + "\"decode_bytes_per_s\":%.4e,\"copy_bandwidth_bytes_per_s\":%.4e,\"read_bandwidth_bytes_per_s\":%.4e,"
                             + "\"fraction_of_copy_bandwidth\":%.3f,\"fraction_of_read_bandwidth\":%.3f}%n",
                     jsonEscape(model.toString()), dtype, Parallel.threads(), promptTokens, tokens, prefillTps, decodeTps, bytes,
                     used, bw.copy(), bw.read(), used / bw.copy(), used / bw.read());
         } else {
-            System.out.printf(Locale.ROOT, "model %s (%s weights), %d threads, best of %d runs%n", model, dtype, Parallel.threads(), runs);
-            System.out.printf(Locale.ROOT, "prefill  %8.1f tokens/s  (%d-token prompt)%n", prefillTps, promptTokens);
-            System.out.printf(Locale.ROOT, "decode   %8.2f tokens/s  (%d new tokens, batch 1)%n", decodeTps, tokens);
-            System.out.printf(Locale.ROOT, "weights read per token   %.1f MB  ->  %.2f GB/s while decoding%n", bytes / 1e6, used / 1e9);
-            System.out.printf(Locale.ROOT, "memory bandwidth, %d threads, 512 MiB buffers: copy %.2f GB/s (read + write), read %.2f GB/s%n",
-                    COPY_THREADS, bw.copy() / 1e9, bw.read() / 1e9);
-            System.out.printf(Locale.ROOT, "decode reaches %.0f%% of the copy bandwidth, %.0f%% of the read bandwidth%n",
+            out.printf(Locale.ROOT, "model %s (%s weights), %d threads, best of %d runs%n", model, dtype, Parallel.threads(), runs);
+            out.printf(Locale.ROOT, "prefill  %8.1f tokens/s  (%d-token prompt)%n", prefillTps, promptTokens);
+            out.printf(Locale.ROOT, "decode   %8.2f tokens/s  (%d new tokens, batch 1)%n", decodeTps, tokens);
+            out.printf(Locale.ROOT, "weights read per token   %.1f MB  ->  %.2f GB/s while decoding%n", bytes / 1e6, used / 1e9);
+            out.printf(Locale.ROOT, "memory bandwidth, %d threads, %d MiB buffers: copy %.2f GB/s (read + write), read %.2f GB/s%n",
+                    COPY_THREADS, bandwidthMib, bw.copy() / 1e9, bw.read() / 1e9);
+            out.printf(Locale.ROOT, "decode reaches %.0f%% of the copy bandwidth, %.0f%% of the read bandwidth%n",
                     100 * used / bw.copy(), 100 * used / bw.read());
         }
+        out.flush();
     }
 
     /**
@@ -136,12 +144,12 @@ public final class BenchDecodeCommand implements Runnable {
      * vector sum over src, the access pattern of decoding (weights are only read). Each of the
      * {@link #COPY_THREADS} threads takes its half of the buffer. The best of {@code repeats} passes each.
      */
-    static Bandwidth bandwidth(int repeats) {
+    static Bandwidth bandwidth(long bytes, int repeats) {
         try (Arena arena = Arena.ofShared()) {
-            MemorySegment src = arena.allocate(COPY_BYTES, 64), dst = arena.allocate(COPY_BYTES, 64);
+            MemorySegment src = arena.allocate(bytes, 64), dst = arena.allocate(bytes, 64);
             src.fill((byte) 1);
             dst.fill((byte) 2); // touch every page before timing
-            long half = COPY_BYTES / COPY_THREADS;
+            long half = bytes / COPY_THREADS;
             double[] sink = new double[COPY_THREADS];
             for (int i = 0; i < 20_000; i++) sink[0] += sum(src, 0, 1 << 14); // compiled with vector intrinsics before timing
             double copy = Double.MAX_VALUE, read = Double.MAX_VALUE;
@@ -150,7 +158,7 @@ public final class BenchDecodeCommand implements Runnable {
                 read = Math.min(read, timeThreads(i -> sink[i] += sum(src, i * half, half)));
             }
             if (Double.isNaN(sink[0])) throw new IllegalStateException("unreachable: keeps the sums alive");
-            return new Bandwidth(2.0 * COPY_BYTES / copy, COPY_BYTES / read);
+            return new Bandwidth(2.0 * bytes / copy, bytes / read);
         }
     }
 

@@ -25,7 +25,7 @@ import java.nio.ByteOrder;
  *
  * <p>BF16 rows are read as 32-bit lanes holding two weights each: {@code lane << 16} is the even
  * weight and {@code lane & 0xffff0000} the odd one (bfloat16 is the top half of a float32), so a
- * vector of 8 ints gives 16 weights with two bit operations. X is reordered once per call to match
+ * vector of L ints gives 2L weights with two bit operations. X is reordered once per call to match
  * (per block of 2L elements: the L even ones, then the L odd ones), which costs K floats per row
  * of X instead of a shuffle per weight vector.
  *
@@ -45,7 +45,8 @@ public final class Gemv {
     private static final ValueLayout.OfShort I16_LE = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(LE);
     /**
      * A chunk of work reads at least this many weights (512 KiB in BF16): waking a pool thread
-     * costs tens of microseconds, as long as one thread needs to stream ~300 KiB.
+     * costs tens of microseconds, about as long as one thread takes to stream 300 KiB, so smaller
+     * matrices run on the calling thread.
      */
     private static final int MIN_WEIGHTS_PER_CHUNK = 1 << 18;
 
