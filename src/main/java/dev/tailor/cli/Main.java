@@ -18,6 +18,7 @@ import picocli.CommandLine.Command;
                 TokenizeCommand.class,
                 TemplateCommand.class,
                 MergeCommand.class,
+                TrainTokenizerCommand.class,
         })
 public final class Main implements Runnable {
 

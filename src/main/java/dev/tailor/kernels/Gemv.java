@@ -83,7 +83,7 @@ public final class Gemv {
                     acc1 = FloatVector.fromArray(F, w, wo + p + F.length()).fma(FloatVector.fromArray(F, x, xo + p + F.length()), acc1);
                 }
                 for (; p < kv; p += F.length()) acc0 = FloatVector.fromArray(F, w, wo + p).fma(FloatVector.fromArray(F, x, xo + p), acc0);
-                float sum = acc0.add(acc1).reduceLanes(VectorOperators.ADD);
+                float sum = Lanes.sum(acc0.add(acc1));
                 for (; p < k; p++) sum += w[wo + p] * x[xo + p];
                 y[i * n + j] = sum;
             }
@@ -106,7 +106,7 @@ public final class Gemv {
                 for (; p < kv; p += F.length()) {
                     acc0 = FloatVector.fromMemorySegment(F, w, wo + 4L * p, LE).fma(FloatVector.fromArray(F, x, xo + p), acc0);
                 }
-                float sum = acc0.add(acc1).reduceLanes(VectorOperators.ADD);
+                float sum = Lanes.sum(acc0.add(acc1));
                 for (; p < k; p++) sum += w.getAtIndex(F32_LE, (long) j * k + p) * x[xo + p];
                 y[i * n + j] = sum;
             }
@@ -139,7 +139,7 @@ public final class Gemv {
                     a0 = evenHalf(w0).fma(FloatVector.fromArray(F, xs, xo + p), a0);
                     a1 = oddHalf(w0, hiMask).fma(FloatVector.fromArray(F, xs, xo + p + I.length()), a1);
                 }
-                float sum = a0.add(a1).add(a2.add(a3)).reduceLanes(VectorOperators.ADD);
+                float sum = Lanes.sum(a0.add(a1).add(a2.add(a3)));
                 for (p = kv; p < k; p++) {
                     sum += SegmentStorage.bf16ToFloat(w.get(I16_LE, wo + 2L * p)) * x[xo + p];
                 }
@@ -187,7 +187,7 @@ public final class Gemv {
         FloatVector acc = FloatVector.zero(F);
         int p = 0, bound = F.loopBound(len);
         for (; p < bound; p += F.length()) acc = FloatVector.fromArray(F, a, ao + p).fma(FloatVector.fromArray(F, b, bo + p), acc);
-        float sum = acc.reduceLanes(VectorOperators.ADD);
+        float sum = Lanes.sum(acc);
         for (; p < len; p++) sum += a[ao + p] * b[bo + p];
         return sum;
     }
