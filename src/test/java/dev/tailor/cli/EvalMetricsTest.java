@@ -71,14 +71,16 @@ class EvalMetricsTest {
         Path data = file(tmp, "chat.jsonl", CHAT);
         JsonNode plain = evalJson(data);
         JsonNode all = evalJson(data, "--metrics", "loss,perplexity,rouge-l,bleu,exact-match");
-        assertEquals(plain.get("loss").asDouble(), all.get("loss").asDouble(), 0.0);
+        // 1e-5 relative (the loss contract): two forwards of the same rows may round differently in float32
+        // (the parallel split of the work), so the last printed digit can move.
+        assertEquals(plain.get("loss").asDouble(), all.get("loss").asDouble(), 1e-5 * plain.get("loss").asDouble());
         assertEquals(plain.get("tokens").asLong(), all.get("tokens").asLong());
         // Independently: the rows as `tailor train` builds them (DatasetBuilder), scored by LossEvaluator.
         var config = ModelConfig.load(model);
         var rows = DatasetBuilder.build(data, TokenizerEncoder.load(model, config.eosTokenIds()),
                 new DatasetBuilder.Options(null, 256, DatasetBuilder.Overlong.TRUNCATE, false, false, config.vocabSize())).rows();
         LossEvaluator.Result expected = LossEvaluator.evaluate(ModelLoader.load(model, false), rows);
-        assertEquals(expected.loss(), plain.get("loss").asDouble(), 1e-6 * expected.loss()); // printed with 6 decimals
+        assertEquals(expected.loss(), plain.get("loss").asDouble(), 1e-5 * expected.loss());
         assertEquals(expected.tokens(), plain.get("tokens").asLong());
     }
 
