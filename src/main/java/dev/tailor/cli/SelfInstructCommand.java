@@ -1,6 +1,5 @@
 package dev.tailor.cli;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.tailor.data.selfinstruct.FilterRules;
 import dev.tailor.data.selfinstruct.InstanceRejection;
 import dev.tailor.data.selfinstruct.Rejection;
@@ -12,7 +11,6 @@ import dev.tailor.generate.PromptTooLongException;
 import dev.tailor.generate.SamplingConfig;
 import dev.tailor.generate.TextGenerator;
 import dev.tailor.generate.TokenListener;
-import dev.tailor.io.AtomicFile;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -20,7 +18,6 @@ import picocli.CommandLine.Option;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -69,7 +66,7 @@ public final class SelfInstructCommand implements Callable<Integer> {
         try (TextGenerator gen = TextGenerator.open(model, adapter)) {
             report = SelfInstruct.run(seeds, sampler(gen), settings);
         }
-        write(report.rows());
+        SelfInstruct.writeAlpaca(output, report.rows());
         print(report);
         return 0;
     }
@@ -86,19 +83,6 @@ public final class SelfInstructCommand implements Callable<Integer> {
                 return null;
             }
         };
-    }
-
-    private void write(List<SelfInstruct.Row> rows) throws IOException {
-        ObjectMapper json = new ObjectMapper();
-        StringBuilder b = new StringBuilder();
-        for (SelfInstruct.Row r : rows) {
-            Map<String, String> m = new LinkedHashMap<>();
-            m.put("instruction", r.instruction());
-            m.put("input", r.input());
-            m.put("output", r.output());
-            b.append(json.writeValueAsString(m)).append('\n');
-        }
-        AtomicFile.writeString(output, b.toString());
     }
 
     private void print(SelfInstruct.Report r) {

@@ -1,6 +1,12 @@
 package dev.tailor.data.selfinstruct;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.tailor.io.AtomicFile;
+
+import java.io.IOException;
+import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
@@ -80,6 +86,20 @@ public final class SelfInstruct {
             return true;
         });
         return new Report(List.copyOf(rows), result, Map.copyOf(dropped), tooLong[0], cut[0]);
+    }
+
+    /** Writes the rows as Alpaca JSONL ({"instruction", "input", "output"}), which {@code tailor train} reads, atomically. */
+    public static void writeAlpaca(Path file, List<Row> rows) throws IOException {
+        ObjectMapper json = new ObjectMapper();
+        StringBuilder b = new StringBuilder();
+        for (Row r : rows) {
+            Map<String, String> m = new LinkedHashMap<>();
+            m.put("instruction", r.instruction());
+            m.put("input", r.input());
+            m.put("output", r.output());
+            b.append(json.writeValueAsString(m)).append('\n');
+        }
+        AtomicFile.writeString(file, b.toString());
     }
 
     /** A list cut at the token limit ends in a partial item; the reference drops it, as this does. */
