@@ -14,6 +14,7 @@ import picocli.CommandLine.Command;
                 EvalCommand.class,
                 InitModelCommand.class,
                 ScalingCommand.class,
+                SelfInstructCommand.class,
                 TrainCommand.class,
                 TokenizeCommand.class,
                 TemplateCommand.class,
