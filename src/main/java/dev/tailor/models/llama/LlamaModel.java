@@ -3,6 +3,7 @@ package dev.tailor.models.llama;
 import dev.tailor.autograd.EmbeddingOps;
 import dev.tailor.autograd.MatOps.WeightLayout;
 import dev.tailor.autograd.NormOps;
+import dev.tailor.autograd.Recompute;
 import dev.tailor.autograd.RopeOps.RopeTable;
 import dev.tailor.models.CausalLM;
 import dev.tailor.models.Inputs;
@@ -31,6 +32,7 @@ public final class LlamaModel implements CausalLM {
     private LinearLayer lmHead;              // lm_head: (V, C), or the embedding when tied
     private final RopeTable rope;
     private final Map<String, Tensor> parameters;
+    private boolean checkpointing;           // recompute each block's forward in backward
 
     private LlamaModel(ModelConfig config, Tensor embedTokens, List<LlamaBlock> layers, Tensor norm, LinearLayer lmHead,
                        Map<String, Tensor> parameters) {
@@ -89,12 +91,17 @@ public final class LlamaModel implements CausalLM {
     @Override public Tensor forward(Inputs in) {
         int[] positions = in.positionsOrDefault();
         Tensor x = EmbeddingOps.embedding(embedTokens, in.ids(), in.batch(), in.seq()); // (B, T, C)
-        for (LlamaBlock layer : layers) x = layer.forward(x, rope, positions, in.padding());
+        for (LlamaBlock layer : layers) {
+            x = checkpointing ? Recompute.checkpoint("block", x, h -> layer.forward(h, rope, positions, in.padding()))
+                              : layer.forward(x, rope, positions, in.padding());
+        }
         x = NormOps.rmsNorm(x, norm, (float) config.normEps());
         return lmHead.forward(x); // (B, T, V)
     }
 
     @Override public Map<String, Tensor> parameters() { return parameters; }
+
+    @Override public void checkpointing(boolean on) { checkpointing = on; }
 
     @Override public TensorSlot tokenEmbedding() {
         return new TensorSlot("model.embed_tokens", () -> embedTokens, t -> embedTokens = t);
