@@ -45,6 +45,8 @@ import java.util.SplittableRandom;
         description = "Time training steps of a method on random tokens: tokens/s, s/step, peak RSS, MFU.")
 public final class BenchTrainCommand implements Runnable {
 
+    @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
+
     static final class Source {
         @Option(names = "--model", description = "a model folder (config.json + safetensors)") Path model;
         @Option(names = "--preset", description = "a model shape generated in memory: " + "tiny, smollm2-135m, qwen2.5-0.5b") String preset;
@@ -70,6 +72,7 @@ public final class BenchTrainCommand implements Runnable {
             throw new IllegalArgumentException("--batch, --rank and --steps must be >= 1 and --seq >= 2; got " + batch + ", " + rank + ", " + steps + ", " + seq);
         }
         if (source.model != null && dtype != null) throw new IllegalArgumentException("--dtype applies to --preset only; a --model keeps its stored dtype");
+        java.io.PrintWriter out = spec.commandLine().getOut();
         Trainable target = prepare();
         target.model().checkpointing(checkpointing);
         StepFlops flops = StepFlops.of(target.model(), batch, seq);
@@ -79,32 +82,32 @@ public final class BenchTrainCommand implements Runnable {
         double engine = engineGflops != null ? engineGflops : bestEngineGflops(target.model().config(), batch * seq);
         double mfuEngine = achieved / engine, mfu = blasGflops != null ? achieved / blasGflops : mfuEngine;
         if (json) {
-            System.out.printf(Locale.ROOT, "{\"tokens_per_s\":%.2f,\"step_s\":%.4f,\"peak_rss_mb\":%.1f,\"mfu\":%.4f,\"mfu_basis\":\"%s\","
+            out.printf(Locale.ROOT, "{\"tokens_per_s\":%.2f,\"step_s\":%.4f,\"peak_rss_mb\":%.1f,\"mfu\":%.4f,\"mfu_basis\":\"%s\","
                             + "\"mfu_engine\":%.4f,\"achieved_gflops\":%.2f,\"engine_gflops\":%.2f,\"blas_gflops\":%s,\"step_gflop\":%.3f,"
                             + "\"step_s_min\":%.4f,\"step_s_max\":%.4f,\"threads\":%d}%n",
                     tokensPerS, stepS, peakMb, mfu, blasGflops != null ? "openblas" : "engine", mfuEngine, achieved, engine,
                     blasGflops == null ? "null" : String.format(Locale.ROOT, "%.2f", blasGflops), flops.total() * 1e-9,
                     min(r.stepSeconds()), max(r.stepSeconds()), Parallel.threads());
         } else {
-            report(target, flops, r, stepS, tokensPerS, achieved, engine, peakMb);
+            report(out, target, flops, r, stepS, tokensPerS, achieved, engine, peakMb);
         }
-        System.out.flush();
+        out.flush();
     }
 
-    private void report(Trainable target, StepFlops flops, StepBenchmark.Result r, double stepS, double tokensPerS,
+    private void report(java.io.PrintWriter out, Trainable target, StepFlops flops, StepBenchmark.Result r, double stepS, double tokensPerS,
                         double achieved, double engine, double peakMb) {
         String what = source.model != null ? source.model.toString() : source.preset + " (" + arch + ", " + (dtype == null ? "f32" : dtype) + ")";
-        System.out.printf(Locale.ROOT, "bench train: %s, %s%s, batch %d x %d, %d timed steps, checkpointing %s, %d threads%n", what, method,
+        out.printf(Locale.ROOT, "bench train: %s, %s%s, batch %d x %d, %d timed steps, checkpointing %s, %d threads%n", what, method,
                 method.equals("full") ? "" : " r=" + rank + " " + targets, batch, seq, steps, checkpointing ? "on" : "off", Parallel.threads());
-        System.out.println(Trainer.summary(target));
-        System.out.printf(Locale.ROOT, "step: median %.3f s (min %.3f, max %.3f), %.1f tokens/s, last loss %.4f%n",
+        out.println(Trainer.summary(target));
+        out.printf(Locale.ROOT, "step: median %.3f s (min %.3f, max %.3f), %.1f tokens/s, last loss %.4f%n",
                 stepS, min(r.stepSeconds()), max(r.stepSeconds()), tokensPerS, r.lastLoss());
-        System.out.printf(Locale.ROOT, "matmul GFLOP per step: forward %.1f + input grads %.1f + weight grads %.1f = %.1f; achieved %.1f GFLOP/s%n",
+        out.printf(Locale.ROOT, "matmul GFLOP per step: forward %.1f + input grads %.1f + weight grads %.1f = %.1f; achieved %.1f GFLOP/s%n",
                 flops.forward() * 1e-9, flops.backwardInput() * 1e-9, flops.backwardWeight() * 1e-9, flops.total() * 1e-9, achieved);
-        System.out.printf(Locale.ROOT, "MFU: %.1f%% of the engine's best GEMM rate (%.1f GFLOP/s%s)%n", 100 * achieved / engine, engine,
+        out.printf(Locale.ROOT, "MFU: %.1f%% of the engine's best GEMM rate (%.1f GFLOP/s%s)%n", 100 * achieved / engine, engine,
                 engineGflops != null ? ", given" : ", measured on the step's shapes");
-        if (blasGflops != null) System.out.printf(Locale.ROOT, "MFU: %.1f%% of OpenBLAS's GEMM rate (%.1f GFLOP/s, given)%n", 100 * achieved / blasGflops, blasGflops);
-        System.out.printf(Locale.ROOT, "peak RSS (VmHWM): %.1f MiB%n", peakMb);
+        if (blasGflops != null) out.printf(Locale.ROOT, "MFU: %.1f%% of OpenBLAS's GEMM rate (%.1f GFLOP/s, given)%n", 100 * achieved / blasGflops, blasGflops);
+        out.printf(Locale.ROOT, "peak RSS (VmHWM): %.1f MiB%n", peakMb);
     }
 
     private Trainable prepare() {
