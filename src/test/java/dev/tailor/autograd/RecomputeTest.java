@@ -21,8 +21,8 @@ import static org.junit.jupiter.api.Assertions.*;
 /**
  * Activation checkpointing must not change a single bit of any gradient: the recomputed forward
  * runs the same kernels on the same inputs, and the recomputed entries are replayed in the same
- * order as the ones they replace, so every sum is formed in the same order. The comparisons are
- * therefore exact.
+ * order as the ones they replace, so every sum is formed in the same order. The segment test is
+ * therefore exact; for whole models see {@link #assertSameGradients}.
  */
 class RecomputeTest {
 
@@ -122,17 +122,24 @@ class RecomputeTest {
         return out;
     }
 
+    /**
+     * Whole models contain attention, whose kernel's float lane reductions round differently in
+     * the interpreter, C1 and C2: a run during which the JIT replaces it can differ from another in
+     * the last bits, whatever checkpointing does (two plain runs differ the same way). So the
+     * models compare to 1e-5 of each tensor's largest gradient (float32 rounding of a few ops,
+     * about 1e-6, with room), and the exact, bit-for-bit check is the segment test above.
+     */
     private static void assertSameGradients(CausalLM model, List<Tensor> params) {
-        // The attention kernel's float lane reductions round differently in the interpreter, C1 and
-        // C2, so two runs agree bit for bit only once it has been compiled for good: warm both paths
-        // up first (the segment test above has no attention and needs no warm-up).
-        for (int i = 0; i < 30; i++) { modelGradients(model, params, true); modelGradients(model, params, false); }
         Map<String, float[]> checkpointed = modelGradients(model, params, true);
         Map<String, float[]> plain = modelGradients(model, params, false);
         assertEquals(plain.keySet(), checkpointed.keySet());
         plain.forEach((k, g) -> {
             assertNotNull(g, "parameter " + k + " got no gradient");
-            assertArrayEquals(g, checkpointed.get(k), "parameter " + k);
+            double max = 0;
+            for (float v : g) max = Math.max(max, Math.abs(v));
+            assertTrue(max > 0, "parameter " + k + " has an all-zero gradient: the comparison would prove nothing");
+            float[] c = checkpointed.get(k);
+            for (int i = 0; i < g.length; i++) assertEquals(g[i], c[i], 1e-5 * max, "parameter " + k + " at " + i);
         });
     }
 
