@@ -31,27 +31,45 @@ public final class LoraOps {
         int in = x.dim(-1), rows = x.shape().rows(), r = a.dim(0);
         if (!xa.shape().equals(x.shape())) throw new IllegalArgumentException("lora linear: adapter input " + xa.shape() + " must have the shape of x " + x.shape());
         if (a.rank() != 2 || a.dim(1) != in) throw new IllegalArgumentException("lora linear: A must be (r, " + in + "), got " + a.shape());
-        Tensor y = MatOps.linear(x, w, bias, layout); // (..., out); records the base layer's own backward
+        Tensor y;
+        try (var g = Tape.noGrad()) { y = MatOps.linear(x, w, bias, layout); } // (..., out); its backward is part of this op's
         int out = y.dim(-1);
         if (b.rank() != 2 || b.dim(0) != out || b.dim(1) != r) throw new IllegalArgumentException("lora linear: B must be (" + out + ", " + r + "), got " + b.shape());
-        float[] xd = xa.data(), yd = y.data();
-        Storage as = a.storage(), bs = b.storage();
+        float[] xd = x.data(), xad = xa.data(), yd = y.data();
+        Storage ws = w.storage(), as = a.storage(), bs = b.storage();
+        boolean outIn = layout == WeightLayout.OUT_IN;
         float[] u = new float[rows * r];              // (rows, r) scale · xa · Aᵀ
-        Gemm.xwT(u, false, xd, as, rows, in, r);
+        Gemm.xwT(u, false, xad, as, rows, in, r);
         for (int i = 0; i < u.length; i++) u[i] *= scale;
         Gemm.xwT(yd, true, u, bs, rows, r, out);      // y += u · Bᵀ
-        if (Tape.needsGrad(xa, a, b)) {
-            // Recorded after the base layer's entry, so it runs first in backward: both read y.grad().
-            Tape.record("lora", y, () -> {
+        if (Tape.needsGrad(x, w, bias, xa, a, b)) {
+            Tape.record("lora_linear", y, () -> {
                 float[] dy = y.grad();                // (rows, out)
+                if (x.requiresGrad()) {               // the base layer, as MatOps.linear's backward
+                    if (outIn) Gemm.dyw(x.gradBuffer(), true, dy, ws, rows, in, out);
+                    else Gemm.dywT(x.gradBuffer(), true, dy, ws, rows, in, out);
+                }
+                if (w.requiresGrad()) {
+                    if (outIn) Gemm.dytx(w.gradBuffer(), true, dy, xd, rows, in, out);
+                    else Gemm.xTdy(w.gradBuffer(), true, xd, dy, rows, in, out);
+                }
+                if (bias != null && bias.requiresGrad()) sumRows(bias.gradBuffer(), dy, rows, out);
                 float[] du = new float[rows * r];     // (rows, r) dy · B, then · scale
                 Gemm.dyw(du, false, dy, bs, rows, r, out);
                 if (b.requiresGrad()) Gemm.dytx(b.gradBuffer(), true, dy, u, rows, r, out);
                 for (int i = 0; i < du.length; i++) du[i] *= scale;
-                if (a.requiresGrad()) Gemm.dytx(a.gradBuffer(), true, du, xd, rows, in, r);
+                if (a.requiresGrad()) Gemm.dytx(a.gradBuffer(), true, du, xad, rows, in, r);
                 if (xa.requiresGrad()) Gemm.dyw(xa.gradBuffer(), true, du, as, rows, in, r);
             });
         }
         return y;
+    }
+
+    /** db[j] += sum_i dy[i, j] */
+    private static void sumRows(float[] db, float[] dy, int m, int n) {
+        for (int i = 0; i < m; i++) {
+            int row = i * n;
+            for (int j = 0; j < n; j++) db[j] += dy[row + j];
+        }
     }
 }

@@ -98,6 +98,10 @@ public final class Tape {
             for (int i = es.size() - 1; i >= 0; i--) {
                 Entry e = es.get(i);
                 if (e.out.grad() != null) e.rule.backward();
+                // Every op reading e.out was recorded later and has run: its gradient and the
+                // activations the rule kept are garbage from here on, not at the end of backward.
+                e.out.dropGrad();
+                es.set(i, null);
             }
         } finally {
             tape.clearEntries();
@@ -108,7 +112,7 @@ public final class Tape {
     public static void clear() { get().clearEntries(); }
 
     private void clearEntries() {
-        for (Entry e : entries) e.out.dropGrad();
+        for (Entry e : entries) if (e != null) e.out.dropGrad();
         entries.clear();
     }
 
