@@ -30,7 +30,7 @@ SHAPE=(--preset "$PRESET" --method "$METHOD" --batch "$BATCH" --seq "$SEQ" --ste
 
 for ((r = 0; r < ROUNDS; r++)); do
   echo "# round $((r + 1))/$ROUNDS, load: $(cut -d' ' -f1-3 /proc/loadavg)" >&2
-  "$ROOT/tailor" bench train "${SHAPE[@]}" --engine-gflops 1 --json | grep '^{' | sed 's/^/tailor /' >> "$TMP/runs"
+  "$ROOT/tailor" bench train "${SHAPE[@]}" --engine-gflops 0 --json | grep '^{' | sed 's/^/tailor /' >> "$TMP/runs"
   for cfg in $TORCH_CONFIGS; do
     threads="${cfg%%:*}" policy="${cfg##*:}"
     env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE OMP_WAIT_POLICY="$policy" OPENBLAS_NUM_THREADS="$threads" OMP_NUM_THREADS="$threads" \

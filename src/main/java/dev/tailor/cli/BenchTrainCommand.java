@@ -63,7 +63,7 @@ public final class BenchTrainCommand implements Runnable {
     @Option(names = "--steps", defaultValue = "5", description = "timed steps after one warm-up step (default: ${DEFAULT-VALUE})") int steps;
     @Option(names = "--checkpointing", description = "recompute each block's forward in backward instead of keeping its activations") boolean checkpointing;
     @Option(names = "--blas-gflops", description = "OpenBLAS's GEMM rate in GFLOP/s on this machine (bench/openblas_gemm.py), for the MFU") Double blasGflops;
-    @Option(names = "--engine-gflops", description = "use this engine GEMM rate instead of measuring it after the steps") Double engineGflops;
+    @Option(names = "--engine-gflops", description = "use this engine GEMM rate instead of measuring it after the steps; 0 = skip (no engine MFU)") Double engineGflops;
     @Option(names = "--seed", defaultValue = "0", description = "seed of the weights, the adapter and the tokens (default: ${DEFAULT-VALUE})") long seed;
     @Option(names = "--json", description = "print one JSON line: {\"tokens_per_s\":..,\"step_s\":..,\"peak_rss_mb\":..,\"mfu\":..,...}") boolean json;
 
@@ -80,12 +80,13 @@ public final class BenchTrainCommand implements Runnable {
         double peakMb = peakRssMb();                                  // before the GEMM measurement allocates anything
         double stepS = r.medianSeconds(), tokensPerS = batch * seq / stepS, achieved = flops.total() / stepS * 1e-9;
         double engine = engineGflops != null ? engineGflops : bestEngineGflops(target.model().config(), batch * seq);
+        if (engine <= 0) engine = Double.NaN;                         // --engine-gflops 0: not measured
         double mfuEngine = achieved / engine, mfu = blasGflops != null ? achieved / blasGflops : mfuEngine;
         if (json) {
-            out.printf(Locale.ROOT, "{\"tokens_per_s\":%.2f,\"step_s\":%.4f,\"peak_rss_mb\":%.1f,\"mfu\":%.4f,\"mfu_basis\":\"%s\","
-                            + "\"mfu_engine\":%.4f,\"achieved_gflops\":%.2f,\"engine_gflops\":%.2f,\"blas_gflops\":%s,\"step_gflop\":%.3f,"
+            out.printf(Locale.ROOT, "{\"tokens_per_s\":%.2f,\"step_s\":%.4f,\"peak_rss_mb\":%.1f,\"mfu\":%s,\"mfu_basis\":\"%s\","
+                            + "\"mfu_engine\":%s,\"achieved_gflops\":%.2f,\"engine_gflops\":%s,\"blas_gflops\":%s,\"step_gflop\":%.3f,"
                             + "\"step_s_min\":%.4f,\"step_s_max\":%.4f,\"threads\":%d}%n",
-                    tokensPerS, stepS, peakMb, mfu, blasGflops != null ? "openblas" : "engine", mfuEngine, achieved, engine,
+                    tokensPerS, stepS, peakMb, num(mfu, 4), blasGflops != null ? "openblas" : "engine", num(mfuEngine, 4), achieved, num(engine, 2),
                     blasGflops == null ? "null" : String.format(Locale.ROOT, "%.2f", blasGflops), flops.total() * 1e-9,
                     min(r.stepSeconds()), max(r.stepSeconds()), Parallel.threads());
         } else {
@@ -104,7 +105,7 @@ public final class BenchTrainCommand implements Runnable {
                 stepS, min(r.stepSeconds()), max(r.stepSeconds()), tokensPerS, r.lastLoss());
         out.printf(Locale.ROOT, "matmul GFLOP per step: forward %.1f + input grads %.1f + weight grads %.1f = %.1f; achieved %.1f GFLOP/s%n",
                 flops.forward() * 1e-9, flops.backwardInput() * 1e-9, flops.backwardWeight() * 1e-9, flops.total() * 1e-9, achieved);
-        out.printf(Locale.ROOT, "MFU: %.1f%% of the engine's best GEMM rate (%.1f GFLOP/s%s)%n", 100 * achieved / engine, engine,
+        if (!Double.isNaN(engine)) out.printf(Locale.ROOT, "MFU: %.1f%% of the engine's best GEMM rate (%.1f GFLOP/s%s)%n", 100 * achieved / engine, engine,
                 engineGflops != null ? ", given" : ", measured on the step's shapes");
         if (blasGflops != null) out.printf(Locale.ROOT, "MFU: %.1f%% of OpenBLAS's GEMM rate (%.1f GFLOP/s, given)%n", 100 * achieved / blasGflops, blasGflops);
         out.printf(Locale.ROOT, "peak RSS (VmHWM): %.1f MiB%n", peakMb);
@@ -185,6 +186,11 @@ public final class BenchTrainCommand implements Runnable {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read /proc/self/status for the peak RSS (Linux only): " + e.getMessage(), e);
         }
+    }
+
+    /** A JSON number, or null for NaN. */
+    private static String num(double v, int decimals) {
+        return Double.isNaN(v) ? "null" : String.format(Locale.ROOT, "%." + decimals + "f", v);
     }
 
     private static double min(double[] v) { double m = Double.MAX_VALUE; for (double x : v) m = Math.min(m, x); return m; }

@@ -26,6 +26,15 @@ class BenchTrainCommandTest {
     }
 
     @Test
+    void engineRateZeroSkipsTheEngineMfu() throws Exception {
+        Cli r = Cli.run("bench", "train", "--preset", "tiny", "--method", "full", "--batch", "1", "--seq", "4",
+                "--steps", "1", "--engine-gflops", "0", "--json");
+        assertEquals(0, r.code(), r.err());
+        JsonNode j = new ObjectMapper().readTree(r.out().strip());
+        assertTrue(j.get("mfu_engine").isNull() && j.get("engine_gflops").isNull() && j.get("mfu").isNull(), r.out());
+    }
+
+    @Test
     void refusesDtypeWithAModelFolderAndUnknownMethods() {
         Cli r = Cli.run("bench", "train", "--model", "/nonexistent", "--dtype", "bf16", "--steps", "1");
         assertNotEquals(0, r.code());
