@@ -4,6 +4,7 @@ import dev.tailor.autograd.BasicOps;
 import dev.tailor.autograd.EmbeddingOps;
 import dev.tailor.autograd.MatOps.WeightLayout;
 import dev.tailor.autograd.NormOps;
+import dev.tailor.autograd.Recompute;
 import dev.tailor.autograd.RopeOps.RopeTable;
 import dev.tailor.models.CausalLM;
 import dev.tailor.models.Inputs;
@@ -33,6 +34,7 @@ public final class LlamaModel implements CausalLM {
     private LinearLayer lmHead;              // lm_head: (V, C), or the embedding when tied
     private final RopeTable rope;
     private final Map<String, Tensor> parameters;
+    private boolean checkpointing;           // recompute each block's forward in backward
 
     private LlamaModel(ModelConfig config, Tensor embedTokens, List<LlamaBlock> layers, Tensor norm, LinearLayer lmHead,
                        Map<String, Tensor> parameters) {
@@ -95,7 +97,12 @@ public final class LlamaModel implements CausalLM {
         if (cache != null) cache.extend(in);
         Tensor x = EmbeddingOps.embedding(embedTokens, in.ids(), in.batch(), in.seq()); // (B, T, C)
         for (int i = 0; i < layers.size(); i++) {
-            x = layers.get(i).forward(x, rope, positions, in.padding(), cache == null ? null : cache.layer(i));
+            LlamaBlock layer = layers.get(i);
+            KvCache.Layer layerCache = cache == null ? null : cache.layer(i);
+            // Activation checkpointing keeps only each block's input; backward recomputes the block.
+            x = checkpointing && cache == null
+                    ? Recompute.checkpoint("block", x, h -> layer.forward(h, rope, positions, in.padding(), null))
+                    : layer.forward(x, rope, positions, in.padding(), layerCache);
         }
         if (cache != null) x = BasicOps.sliceSeq(x, in.seq() - 1, in.seq()); // (B, 1, C): the next token's logits only
         x = NormOps.rmsNorm(x, norm, (float) config.normEps());
@@ -103,6 +110,8 @@ public final class LlamaModel implements CausalLM {
     }
 
     @Override public Map<String, Tensor> parameters() { return parameters; }
+
+    @Override public void checkpointing(boolean on) { checkpointing = on; }
 
     @Override public TensorSlot tokenEmbedding() {
         return new TensorSlot("model.embed_tokens", () -> embedTokens, t -> embedTokens = t);
