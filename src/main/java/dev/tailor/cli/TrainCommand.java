@@ -73,6 +73,7 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--train-on-prompt", description = "count prompt tokens in the loss too") boolean trainOnPrompt;
     @Option(names = "--skip-bad-rows", description = "skip malformed rows with a warning instead of stopping") boolean skipBadRows;
     @Option(names = "--packing", description = "pack short rows into --max-length sequences (no attention across rows)") boolean packing;
+    @Option(names = "--checkpointing", description = "activation checkpointing: keep only each block's input and recompute it in backward") boolean checkpointing;
     @Option(names = "--eval-data", description = "held-out file to evaluate on") Path evalData;
     @Option(names = "--eval-split", defaultValue = "0", description = "fraction of the training rows held out for evaluation (default: ${DEFAULT-VALUE})") double evalSplit;
     @Option(names = "--optimizer", defaultValue = "adamw", description = "adamw or sgd (default: ${DEFAULT-VALUE})") String optimizer;
@@ -105,6 +106,11 @@ public final class TrainCommand implements Callable<Integer> {
         if (config != null) return fromConfig();
         PrintStream err = System.err;
         Trainable target = Methods.prepare(method, model, methodOptions());
+        if (checkpointing) {
+            // A recomputed block would draw a new dropout mask and get gradients of a different forward.
+            if (loraDropout > 0) throw new IllegalArgumentException("--checkpointing cannot be combined with --lora-dropout " + loraDropout + " (the recomputed forward would draw a new dropout mask)");
+            target.model().checkpointing(true);
+        }
         int contextLength = Math.min(maxLength, target.model().config().maxPositionEmbeddings());
         if (contextLength < 2) throw new IllegalArgumentException("--max-length must be at least 2, got " + maxLength);
         Path tokDir = tokenizer != null ? tokenizer : model;
