@@ -52,7 +52,7 @@ public final class DemoCommand implements Callable<Integer> {
         long t0 = System.nanoTime();
         DemoRun.prepareOutput(output);
         var settings = new DemoRun.Settings(steps, batchSize, lr, rank, alpha, seed, Defaults.MAX_NEW_TOKENS, Defaults.GENERATION_BATCH,
-                Math.max(1, steps / 5));
+                Math.max(1, steps / 3));
         DemoReport report = DemoRun.run(base, DemoData.bundled(), output, settings, System.err, System.console() != null);
         PrintWriter out = spec.commandLine().getOut();
         out.println();

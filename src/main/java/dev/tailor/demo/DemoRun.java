@@ -97,7 +97,7 @@ public final class DemoRun {
             // 1. The base model, measured before any adapter exists.
             err.printf(Locale.ROOT, "measuring the base model on %d eval rows...%n", cases.size());
             Measured before = measure(model, evalRows, probe, cases, s);
-            err.println("base model: " + before.measure.compliance().all() + " complying, eval loss " + String.format(Locale.ROOT, "%.4f", before.measure.evalLoss()));
+            err.println("base model: " + before.summary());
 
             long baseParams = count(model);
             // 2. LoRA on every linear layer, trained by the same Trainer as `tailor train --method lora`.
@@ -111,6 +111,7 @@ public final class DemoRun {
             // 3. The fine-tuned model: the same rows, the same decoding.
             err.println("measuring the fine-tuned model...");
             Measured after = measure(model, evalRows, probe, cases, s);
+            err.println("fine-tuned: " + after.summary());
 
             DemoReport report = new DemoReport(
                     new DemoReport.Setup(modelDir.toString(), baseParams, trainable(target), trainRows.size(), cases.size(),
@@ -151,12 +152,19 @@ public final class DemoRun {
         }
     }
 
-    private record Measured(DemoReport.Measure measure, List<String> answers) {}
+    private record Measured(DemoReport.Measure measure, List<String> answers, double lossSeconds) {
+        String summary() {
+            return String.format(Locale.ROOT, "%s complying, eval loss %.4f (loss in %.1f s, answers in %.1f s)", measure.compliance().all(),
+                    measure.evalLoss(), lossSeconds, measure.generationSeconds());
+        }
+    }
 
     private static Measured measure(CausalLM model, List<TokenRow> evalRows, InstructionProbe probe, List<InstructionCase> cases, Settings s) {
+        long t0 = System.nanoTime();
         LossEvaluator.Result loss = LossEvaluator.evaluate(model, evalRows);
+        double lossSeconds = (System.nanoTime() - t0) / 1e9;
         InstructionProbe.Result answers = probe.run(cases, s.maxNewTokens(), s.generationBatch());
-        return new Measured(new DemoReport.Measure(loss.loss(), loss.tokens(), answers.report(), answers.seconds()), answers.answers());
+        return new Measured(new DemoReport.Measure(loss.loss(), loss.tokens(), answers.report(), answers.seconds()), answers.answers(), lossSeconds);
     }
 
     /** AdamW, cosine decay after a warmup of 5% of the steps, gradient clip 1, one checkpoint at the end. */
