@@ -38,6 +38,7 @@ class PeftContractTest {
      * @param base         a fresh, deterministic base model (the same weights on every call)
      * @param attach       attaches the method with its default initialisation
      * @param identityInit the method's initial output equals the base's (bit for bit)
+     * @param merges       the method folds into the base weights (a bottleneck adapter cannot: it must refuse)
      * @param mergeTol     merged vs unmerged logits, absolute: float32 reassociation of W x + s·B A x
      *                     into (W + s·B A) x changes the last bits only (logits are O(1))
      * @param fdChecked    which trainable tensors (by saved key) central differences can check; DoRA's
@@ -46,7 +47,7 @@ class PeftContractTest {
      *                     difference of the output does
      */
     record Method(String name, Supplier<CausalLM> base, Function<CausalLM, PeftModel> attach, boolean identityInit,
-                  double mergeTol, Predicate<String> fdChecked) {
+                  boolean merges, double mergeTol, Predicate<String> fdChecked) {
         @Override public String toString() { return name; }
     }
 
@@ -71,21 +72,53 @@ class PeftContractTest {
         Predicate<String> all = k -> true;
         return List.of(
                 new Method("LoRA", () -> ModelInit.create(tinyLlama(), 7), m -> Adapters.apply(m, LoraConfig.of(2, 4, LLAMA_LINEARS), "a", 1),
-                        true, 1e-5, all),
+                        true, true, 1e-5, all),
                 new Method("rsLoRA", () -> ModelInit.create(tinyLlama(), 7),
-                        m -> Adapters.apply(m, LoraConfig.of(4, 4, LLAMA_LINEARS).withRslora(true), "a", 2), true, 1e-5, all),
+                        m -> Adapters.apply(m, LoraConfig.of(4, 4, LLAMA_LINEARS).withRslora(true), "a", 2), true, true, 1e-5, all),
                 new Method("DoRA", () -> ModelInit.create(tinyLlama(), 7),
-                        m -> Adapters.apply(m, LoraConfig.of(2, 4, LLAMA_LINEARS).withDora(true), "a", 3), true, 1e-5,
+                        m -> Adapters.apply(m, LoraConfig.of(2, 4, LLAMA_LINEARS).withDora(true), "a", 3), true, true, 1e-5,
                         k -> k.endsWith(".lora_magnitude_vector")),
                 // Merging into an NF4 base writes bf16 (as PEFT does for 4-bit bases), so merged logits
                 // differ from unmerged by bf16 rounding of the weights: ~2^-8 relative, 2e-2 absolute on O(1) logits.
                 new Method("QLoRA", () -> nf4(ModelInit.create(tinyLlama(), 7)),
-                        m -> Adapters.apply(m, LoraConfig.of(2, 4, LLAMA_LINEARS), "a", 6), true, 2e-2, all),
+                        m -> Adapters.apply(m, LoraConfig.of(2, 4, LLAMA_LINEARS), "a", 6), true, true, 2e-2, all),
                 new Method("GPT-2 LoRA", () -> ModelInit.create(tinyGpt2(), 7), m -> Adapters.apply(m, LoraConfig.of(2, 4, GPT2_LINEARS), "a", 4),
-                        true, 1e-5, all),
+                        true, true, 1e-5, all),
                 new Method("LoRA all-linear, lora_only biases, lm_head saved", () -> ModelInit.create(tinyLlama(), 7),
                         m -> Adapters.apply(m, LoraConfig.of(2, 4, new Targets.AllLinear()).withBias(LoraConfig.Bias.LORA_ONLY)
-                                .withModulesToSave(List.of("lm_head")), "a", 5), true, 1e-5, all));
+                                .withModulesToSave(List.of("lm_head")), "a", 5), true, true, 1e-5, all),
+                // Bottleneck adapters: up starts at zero, so the output starts as the base's; no merge exists.
+                new Method("Houlsby adapter (SiLU)", () -> amplified(ModelInit.create(tinyLlama(), 7)),
+                        m -> Adapters.apply(m, new BottleneckConfig(BottleneckConfig.Type.HOULSBY, 3, BottleneckConfig.Nonlinearity.SILU), "a", 8),
+                        true, false, 0, all),
+                new Method("GPT-2 Pfeiffer adapter (GELU)", () -> amplified(ModelInit.create(tinyGpt2(), 7)),
+                        m -> Adapters.apply(m, new BottleneckConfig(BottleneckConfig.Type.PFEIFFER, 5, BottleneckConfig.Nonlinearity.GELU), "a", 9),
+                        true, false, 0, all),
+                // (IA)³ with PEFT's defaults: k/v outputs and down_proj's input; the biased tiny Llama checks bias scaling on merge.
+                new Method("IA3", () -> ModelInit.create(tinyLlama(), 7), m -> Adapters.apply(m, Ia3Config.defaultsFor("llama"), "a", 10),
+                        true, true, 1e-5, all),
+                new Method("GPT-2 IA3 (Conv1D)", () -> ModelInit.create(tinyGpt2(), 7), m -> Adapters.apply(m, Ia3Config.defaultsFor("gpt2"), "a", 11),
+                        true, true, 1e-5, all),
+                new Method("BitFit", () -> amplified(ModelInit.create(tinyLlama(), 7)), m -> Adapters.apply(m, new BitFitConfig(null), "a", 12),
+                        true, true, 1e-5, all),
+                new Method("GPT-2 BitFit", () -> amplified(ModelInit.create(tinyGpt2(), 7)), m -> Adapters.apply(m, new BitFitConfig(null), "a", 13),
+                        true, true, 1e-5, all));
+    }
+
+    /**
+     * The model with every matrix scaled by 6 (std 0.12 instead of 0.02), so sublayer outputs are
+     * O(1) as in a trained model. At the fresh init they are O(0.02), and the gradients of methods
+     * that act on those outputs (bottleneck adapters, biases behind the attention softmax) drop to
+     * 1e-4, where float32 rounding of the model's forward (~2e-6 on the projected logits, over a
+     * step of 1e-2) swamps a finite difference.
+     */
+    static CausalLM amplified(CausalLM model) {
+        for (Tensor t : model.parameters().values()) {
+            if (t.rank() != 2) continue;
+            float[] d = t.data();
+            for (int i = 0; i < d.length; i++) d[i] *= 6f;
+        }
+        return model;
     }
 
     /** The same model with its block linear weights stored as NF4, as QLoRA loads it. */
@@ -211,6 +244,13 @@ class PeftContractTest {
         PeftModel peft = m.attach().apply(model);
         moveAway(peft);
         float[] unmerged = logits(model);
+        if (!m.merges()) {
+            var e = assertThrows(UnsupportedOperationException.class, peft::merge, m + ": merge must refuse");
+            assertTrue(e.getMessage().contains("cannot be merged"), e.getMessage());
+            assertThrows(UnsupportedOperationException.class, peft::mergedWeights, m + ": merged weights must refuse");
+            assertArrayEquals(unmerged, logits(model), m + ": a refused merge leaves the model as it was");
+            return;
+        }
         peft.merge();
         float[] merged = logits(model);
         assertFalse(java.util.Arrays.equals(logits(m.base().get()), merged), m + ": the merged model differs from the base");

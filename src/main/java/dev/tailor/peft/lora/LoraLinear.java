@@ -6,6 +6,7 @@ import dev.tailor.autograd.MatOps;
 import dev.tailor.autograd.Tape;
 import dev.tailor.nn.Linear;
 import dev.tailor.nn.LinearLayer;
+import dev.tailor.peft.Narrow;
 import dev.tailor.tensor.Tensor;
 
 import java.util.Arrays;
