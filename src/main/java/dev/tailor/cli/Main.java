@@ -20,6 +20,7 @@ import picocli.CommandLine.Command;
                 TemplateCommand.class,
                 MergeCommand.class,
                 TrainTokenizerCommand.class,
+                DemoCommand.class,
         })
 public final class Main implements Runnable {
 
