@@ -101,7 +101,11 @@ public final class DemoRun {
 
             long baseParams = count(model);
             // 2. LoRA on every linear layer, trained by the same Trainer as `tailor train --method lora`.
-            Trainable target = Methods.adapter(model, LoraConfig.of(s.rank(), s.alpha(), new Targets.AllLinear()), s.seed());
+            // The chat tokens (<|im_start|>, <|im_end|>) never occur in the pretraining text, so their
+            // embeddings (tied to the output head) are untrained: as PEFT advises for new tokens,
+            // the embedding trains too (modules_to_save), besides LoRA on every linear layer.
+            LoraConfig lora = LoraConfig.of(s.rank(), s.alpha(), new Targets.AllLinear()).withModulesToSave(java.util.List.of("embed_tokens"));
+            Trainable target = Methods.adapter(model, lora, s.seed());
             err.println(Trainer.summary(target));
             Trainer trainer = new Trainer(target, TrainData.unpacked(trainRows, evalRows, encoder.padId()), trainConfig(s), output, err, terminal);
             long t0 = System.nanoTime();
