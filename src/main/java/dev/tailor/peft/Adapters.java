@@ -6,6 +6,8 @@ import com.fasterxml.jackson.databind.json.JsonMapper;
 import dev.tailor.models.CausalLM;
 import dev.tailor.peft.lora.LoraConfigJson;
 import dev.tailor.peft.lora.LoraModel;
+import dev.tailor.peft.prompt.PromptConfigJson;
+import dev.tailor.peft.prompt.PromptLearningModel;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -20,7 +22,8 @@ import java.util.List;
 public final class Adapters {
 
     public static final String CONFIG_FILE = "adapter_config.json";
-    public static final List<String> SUPPORTED_TYPES = List.of("LORA");
+    public static final List<String> SUPPORTED_TYPES = List.of("LORA",
+            "PROMPT_TUNING", "PREFIX_TUNING");
 
     private static final JsonMapper JSON = new JsonMapper();
 
@@ -30,6 +33,8 @@ public final class Adapters {
     public static PeftModel apply(CausalLM model, PeftConfig config, String name, long seed) {
         return switch (config) {
             case LoraConfig c -> LoraModel.wrap(model).add(name, c, seed);
+            case PromptTuningConfig c -> PromptLearningModel.wrap(model).add(name, c, seed);
+            case PrefixTuningConfig c -> PromptLearningModel.wrap(model).add(name, c, seed);
         };
     }
 
@@ -37,6 +42,8 @@ public final class Adapters {
     public static PeftModel load(CausalLM model, Path adapterDir) {
         return switch (readConfig(adapterDir)) {
             case LoraConfig c -> LoraModel.wrap(model).load(LoraModel.DEFAULT, c, adapterDir);
+            case PromptTuningConfig c -> PromptLearningModel.wrap(model).load(LoraModel.DEFAULT, c, adapterDir);
+            case PrefixTuningConfig c -> PromptLearningModel.wrap(model).load(LoraModel.DEFAULT, c, adapterDir);
         };
     }
 
@@ -57,6 +64,7 @@ public final class Adapters {
         String t = type != null && type.isTextual() ? type.textValue() : String.valueOf(type);
         return switch (t) {
             case "LORA" -> LoraConfigJson.parse(file, root);
+            case "PROMPT_TUNING", "PREFIX_TUNING" -> PromptConfigJson.parse(file, root, t);
             default -> throw new IllegalArgumentException(file + ": peft_type " + type + " is not supported (supported: " + SUPPORTED_TYPES + ")");
         };
     }

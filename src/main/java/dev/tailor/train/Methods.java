@@ -25,7 +25,8 @@ import java.util.Map;
 /** Prepares a model for a fine-tuning method: one switch over the method names. */
 public final class Methods {
 
-    public static final List<String> SUPPORTED = List.of("full", "lora", "dora", "qlora");
+    public static final List<String> SUPPORTED = List.of("full", "lora", "dora", "qlora",
+            "prompt", "prefix", "ptuning-v2", "mezo");
 
     /** Files of a model folder that the trained model keeps using unchanged. */
     public static final List<String> TOKENIZER_FILES = List.of("tokenizer.json", "tokenizer_config.json", "special_tokens_map.json",
@@ -39,11 +40,20 @@ public final class Methods {
      * adapter's initial A matrices.
      */
     public static Trainable prepare(String method, Path modelDir, LoraConfig lora, long seed) {
+        return prepare(method, modelDir, lora, seed, PromptOptions.defaults());
+    }
+
+    /** {@link #prepare(String, Path, LoraConfig, long)} with the settings of prompt tuning, prefix tuning and MeZO. */
+    public static Trainable prepare(String method, Path modelDir, LoraConfig lora, long seed, PromptOptions more) {
         return switch (method) {
             case "full" -> full(ModelLoader.load(modelDir, true), modelDir);
             case "lora" -> adapter(ModelLoader.load(modelDir, false), lora, seed);
             case "dora" -> adapter(ModelLoader.load(modelDir, false), lora.withDora(true), seed);
             case "qlora" -> adapter(ModelLoader.load(modelDir, LoadOptions.NF4), lora, seed);
+            case "prompt" -> adapter(ModelLoader.load(modelDir, false), more.prompt(), seed);
+            case "prefix" -> adapter(ModelLoader.load(modelDir, false), more.prefix(true), seed);
+            case "ptuning-v2" -> adapter(ModelLoader.load(modelDir, false), more.prefix(false), seed);
+            case "mezo" -> mezo(modelDir, lora, seed, more);
             default -> throw new IllegalArgumentException("--method '" + method + "' is not available (supported: " + SUPPORTED + ")");
         };
     }
@@ -73,6 +83,20 @@ public final class Methods {
             all.add(e.getValue().requiresGrad(true));
         }
         return new Trainable(model, List.of(new ParamGroup("full", all, 1.0)), dir -> writeModel(model, modelDir, dir));
+    }
+
+    /**
+     * MeZO over every weight (saved as a full model) or over a LoRA adapter (saved as one): the
+     * tensors still carry requiresGrad so the summary counts them, but MeZO's step runs without a tape.
+     */
+    public static Trainable mezo(Path modelDir, LoraConfig lora, long seed, PromptOptions o) {
+        Trainable base = switch (o.mezoParams()) {
+            case FULL -> full(ModelLoader.load(modelDir, true), modelDir);
+            case LORA -> adapter(ModelLoader.load(modelDir, false), lora, seed);
+        };
+        List<Tensor> params = new ArrayList<>();
+        for (ParamGroup g : base.groups()) params.addAll(g.params());
+        return base.withStep(new Mezo(base.model(), params, o.mezoEps(), o.mezoDecay(), seed));
     }
 
     static void writeModel(CausalLM model, Path sourceDir, Path dir) throws IOException {

@@ -14,8 +14,15 @@ import java.util.List;
  * @param model    the model to train; only tensors of {@code groups} get updated
  * @param groups   the trainable tensors; every other tensor stays frozen
  * @param exporter writes the trained result (full: model.safetensors + config.json; an adapter: its PEFT files)
+ * @param step     the method's own update in place of backpropagation and the optimizer (MeZO), or null
  */
-public record Trainable(CausalLM model, List<ParamGroup> groups, Exporter exporter) {
+public record Trainable(CausalLM model, List<ParamGroup> groups, Exporter exporter, StepFunction step) {
+
+    /** A method trained by backpropagation and the configured optimizer. */
+    public Trainable(CausalLM model, List<ParamGroup> groups, Exporter exporter) { this(model, groups, exporter, null); }
+
+    /** The same method updated by {@code step} instead. */
+    public Trainable withStep(StepFunction step) { return new Trainable(model, groups, exporter, step); }
 
     /** Writes the trained result into a folder. */
     @FunctionalInterface
