@@ -38,6 +38,7 @@ class PeftContractTest {
      * @param base         a fresh, deterministic base model (the same weights on every call)
      * @param attach       attaches the method with its default initialisation
      * @param identityInit the method's initial output equals the base's (bit for bit)
+     * @param merges       the method folds into the base weights (a bottleneck adapter cannot: it must refuse)
      * @param mergeTol     merged vs unmerged logits, absolute: float32 reassociation of W x + s·B A x
      *                     into (W + s·B A) x changes the last bits only (logits are O(1))
      * @param fdChecked    which trainable tensors (by saved key) central differences can check; DoRA's
@@ -46,7 +47,7 @@ class PeftContractTest {
      *                     difference of the output does
      */
     record Method(String name, Supplier<CausalLM> base, Function<CausalLM, PeftModel> attach, boolean identityInit,
-                  double mergeTol, Predicate<String> fdChecked) {
+                  boolean merges, double mergeTol, Predicate<String> fdChecked) {
         @Override public String toString() { return name; }
     }
 
@@ -71,21 +72,52 @@ class PeftContractTest {
         Predicate<String> all = k -> true;
         return List.of(
                 new Method("LoRA", () -> ModelInit.create(tinyLlama(), 7), m -> Adapters.apply(m, LoraConfig.of(2, 4, LLAMA_LINEARS), "a", 1),
-                        true, 1e-5, all),
+                        true, true, 1e-5, all),
                 new Method("rsLoRA", () -> ModelInit.create(tinyLlama(), 7),
-                        m -> Adapters.apply(m, LoraConfig.of(4, 4, LLAMA_LINEARS).withRslora(true), "a", 2), true, 1e-5, all),
+                        m -> Adapters.apply(m, LoraConfig.of(4, 4, LLAMA_LINEARS).withRslora(true), "a", 2), true, true, 1e-5, all),
                 new Method("DoRA", () -> ModelInit.create(tinyLlama(), 7),
-                        m -> Adapters.apply(m, LoraConfig.of(2, 4, LLAMA_LINEARS).withDora(true), "a", 3), true, 1e-5,
+                        m -> Adapters.apply(m, LoraConfig.of(2, 4, LLAMA_LINEARS).withDora(true), "a", 3), true, true, 1e-5,
                         k -> k.endsWith(".lora_magnitude_vector")),
                 // Merging into an NF4 base writes bf16 (as PEFT does for 4-bit bases), so merged logits
                 // differ from unmerged by bf16 rounding of the weights: ~2^-8 relative, 2e-2 absolute on O(1) logits.
                 new Method("QLoRA", () -> nf4(ModelInit.create(tinyLlama(), 7)),
-                        m -> Adapters.apply(m, LoraConfig.of(2, 4, LLAMA_LINEARS), "a", 6), true, 2e-2, all),
+                        m -> Adapters.apply(m, LoraConfig.of(2, 4, LLAMA_LINEARS), "a", 6), true, true, 2e-2, all),
                 new Method("GPT-2 LoRA", () -> ModelInit.create(tinyGpt2(), 7), m -> Adapters.apply(m, LoraConfig.of(2, 4, GPT2_LINEARS), "a", 4),
-                        true, 1e-5, all),
+                        true, true, 1e-5, all),
                 new Method("LoRA all-linear, lora_only biases, lm_head saved", () -> ModelInit.create(tinyLlama(), 7),
                         m -> Adapters.apply(m, LoraConfig.of(2, 4, new Targets.AllLinear()).withBias(LoraConfig.Bias.LORA_ONLY)
-                                .withModulesToSave(List.of("lm_head")), "a", 5), true, 1e-5, all));
+                                .withModulesToSave(List.of("lm_head")), "a", 5), true, true, 1e-5, all));
+    }
+
+    /**
+     * Prompt learning: virtual tokens or attention prefixes are extra inputs, so the output starts
+     * away from the base and nothing merges. Three virtual tokens; the GPT-2 rows check learned
+     * positions (virtual tokens take positions 0..2, the real ones shift by 3).
+     */
+    static List<Method> promptLearning() {
+        Predicate<String> all = k -> true;
+        var text = new PromptTuningConfig(3, PromptTuningConfig.Init.TEXT, "t", null, List.of(List.of(5, 9)));
+        return List.of(
+                new Method("Prompt tuning", () -> ModelInit.create(tinyLlama(), 7),
+                        m -> Adapters.apply(m, PromptTuningConfig.of(3, PromptTuningConfig.Init.RANDOM), "a", 21), false, false, 0, all),
+                new Method("GPT-2 prompt tuning, text init", () -> ModelInit.create(tinyGpt2(), 7), m -> Adapters.apply(m, text, "a", 22),
+                        false, false, 0, all),
+                new Method("Prefix tuning (MLP)", () -> ModelInit.create(tinyLlama(), 7),
+                        m -> Adapters.apply(m, new PrefixTuningConfig(3, true, 5), "a", 23), false, false, 0, all),
+                new Method("GPT-2 prefix tuning (MLP)", () -> ModelInit.create(tinyGpt2(), 7),
+                        m -> Adapters.apply(m, new PrefixTuningConfig(3, true, 0), "a", 24), false, false, 0, all),
+                new Method("P-tuning v2", () -> ModelInit.create(tinyLlama(), 7),
+                        m -> Adapters.apply(m, new PrefixTuningConfig(3, false, 0), "a", 25), false, false, 0, all));
+    }
+
+    /**
+     * The keys that train after loading: the trained ones, except that prefixes trained through the
+     * reparameterisation MLP are saved as the MLP's output and reload as those prefixes, directly
+     * trainable (PEFT's inference mode), under the saved key.
+     */
+    static java.util.Set<String> reloadedKeys(PeftModel peft) {
+        return peft.config(peft.active()) instanceof PrefixTuningConfig c && c.prefixProjection()
+                ? java.util.Set.of("prompt_embeddings") : peft.trainable().keySet();
     }
 
     /** The same model with its block linear weights stored as NF4, as QLoRA loads it. */
@@ -171,7 +203,7 @@ class PeftContractTest {
     }
 
     @ParameterizedTest(name = "{0}")
-    @MethodSource("methods")
+    @MethodSource({"methods", "promptLearning"})
     void outputAtInitialisationEqualsTheBase(Method m) {
         CausalLM model = m.base().get();
         float[] base = logits(model);
@@ -184,7 +216,7 @@ class PeftContractTest {
     }
 
     @ParameterizedTest(name = "{0}")
-    @MethodSource("methods")
+    @MethodSource({"methods", "promptLearning"})
     void onlyTheMethodsParametersChange(Method m) {
         CausalLM model = m.base().get();
         Map<String, float[]> baseBefore = snapshot(model.parameters());
@@ -205,12 +237,19 @@ class PeftContractTest {
     }
 
     @ParameterizedTest(name = "{0}")
-    @MethodSource("methods")
+    @MethodSource({"methods", "promptLearning"})
     void mergedEqualsUnmerged(Method m) {
         CausalLM model = m.base().get();
         PeftModel peft = m.attach().apply(model);
         moveAway(peft);
         float[] unmerged = logits(model);
+        if (!m.merges()) {
+            var e = assertThrows(UnsupportedOperationException.class, peft::merge, m + ": merge must refuse");
+            assertTrue(e.getMessage().contains("cannot be merged"), e.getMessage());
+            assertThrows(UnsupportedOperationException.class, peft::mergedWeights, m + ": merged weights must refuse");
+            assertArrayEquals(unmerged, logits(model), m + ": a refused merge leaves the model as it was");
+            return;
+        }
         peft.merge();
         float[] merged = logits(model);
         assertFalse(java.util.Arrays.equals(logits(m.base().get()), merged), m + ": the merged model differs from the base");
@@ -220,7 +259,7 @@ class PeftContractTest {
     }
 
     @ParameterizedTest(name = "{0}")
-    @MethodSource("methods")
+    @MethodSource({"methods", "promptLearning"})
     void disablingGivesTheBaseExactly(Method m) {
         CausalLM model = m.base().get();
         float[] base = logits(model);
@@ -236,7 +275,7 @@ class PeftContractTest {
     }
 
     @ParameterizedTest(name = "{0}")
-    @MethodSource("methods")
+    @MethodSource({"methods", "promptLearning"})
     void saveThenLoadGivesIdenticalOutputs(Method m, @TempDir Path dir) {
         CausalLM model = m.base().get();
         PeftModel peft = m.attach().apply(model);
@@ -247,7 +286,7 @@ class PeftContractTest {
         PeftModel loaded = Adapters.load(fresh, dir);
         assertSameOutput(adapted, logits(fresh), m + ": outputs after save and load");
         assertLayersEqual(fresh, model, m + ": outputs after save and load");
-        assertEquals(peft.trainable().keySet(), loaded.trainable().keySet(), m + ": the same tensors train after loading");
+        assertEquals(reloadedKeys(peft), loaded.trainable().keySet(), m + ": the same tensors train after loading");
     }
 
     /**
@@ -256,7 +295,7 @@ class PeftContractTest {
      * gradient, the float32 rounding of a whole-model forward divided by the step.
      */
     @ParameterizedTest(name = "{0}")
-    @MethodSource("methods")
+    @MethodSource({"methods", "promptLearning"})
     void gradientsAgreeWithFiniteDifferences(Method m) {
         CausalLM model = m.base().get();
         PeftModel peft = m.attach().apply(model);
