@@ -88,6 +88,16 @@ public final class Mezo implements StepFunction, Optimizer {
         for (int k = 0; k < params.size(); k++) addNoise(params.get(k).data(), scale, tensorSeed(z, k));
     }
 
+    /** z of direction seed {@code z}, materialised per trainable tensor (to check an estimate against it). */
+    float[][] direction(long z) {
+        float[][] out = new float[params.size()][];
+        for (int k = 0; k < params.size(); k++) {
+            out[k] = new float[params.get(k).size()];
+            addNoise(out[k], 1, tensorSeed(z, k));
+        }
+        return out;
+    }
+
     /** The projected gradient of the last step. */
     double projectedGradient() { return projected; }
 
