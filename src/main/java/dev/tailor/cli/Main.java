@@ -15,6 +15,7 @@ import picocli.CommandLine.Command;
                 InitModelCommand.class,
                 ScalingCommand.class,
                 TrainCommand.class,
+                CompareCommand.class,
                 TokenizeCommand.class,
                 TemplateCommand.class,
                 MergeCommand.class,
