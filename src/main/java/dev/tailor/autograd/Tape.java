@@ -59,12 +59,49 @@ public final class Tape {
         if (loss.size() != 1) throw new IllegalArgumentException("backward() needs a one-element loss, got shape " + loss.shape());
         if (!loss.requiresGrad()) throw new IllegalStateException("loss does not depend on any trainable tensor (nothing was recorded on the tape)");
         loss.gradBuffer()[0] += 1f;
+        replay();
+    }
+
+    /**
+     * Back-propagates a given gradient {@code dOut} (out's element count) from a tensor of any
+     * shape: adds it to out's gradient, then replays and clears the tape as {@link #backward(Tensor)}.
+     */
+    public static void backward(Tensor out, float[] dOut) {
+        if (dOut.length != out.size()) throw new IllegalArgumentException("backward: gradient has " + dOut.length + " elements, output " + out.shape() + " has " + out.size());
+        if (!out.requiresGrad()) throw new IllegalStateException("backward: output " + out.shape() + " does not depend on any trainable tensor");
+        float[] g = out.gradBuffer();
+        for (int i = 0; i < g.length; i++) g[i] += dOut[i];
+        replay();
+    }
+
+    /**
+     * Runs {@code body} on a fresh, empty tape of this thread, discards whatever it left recorded,
+     * and puts the current tape back: lets activation checkpointing run a block's forward (and,
+     * inside a backward rule, the block's own backward) without touching the outer tape.
+     */
+    public static <T> T scratch(java.util.function.Supplier<T> body) {
+        Tape outer = get();
+        Tape inner = new Tape();
+        CURRENT.set(inner);
+        try {
+            return body.get();
+        } finally {
+            inner.clearEntries();
+            CURRENT.set(outer);
+        }
+    }
+
+    private static void replay() {
         Tape tape = get();
         List<Entry> es = tape.entries;
         try {
             for (int i = es.size() - 1; i >= 0; i--) {
                 Entry e = es.get(i);
                 if (e.out.grad() != null) e.rule.backward();
+                // Every op reading e.out was recorded later and has run: its gradient and the
+                // activations the rule kept are garbage from here on, not at the end of backward.
+                e.out.dropGrad();
+                es.set(i, null);
             }
         } finally {
             tape.clearEntries();
@@ -75,7 +112,7 @@ public final class Tape {
     public static void clear() { get().clearEntries(); }
 
     private void clearEntries() {
-        for (Entry e : entries) e.out.dropGrad();
+        for (Entry e : entries) if (e != null) e.out.dropGrad();
         entries.clear();
     }
 

@@ -9,6 +9,7 @@ import picocli.CommandLine.Command;
                 BenchGemmCommand.class,
                 BenchQuantCommand.class,
                 BenchDecodeCommand.class,
+                BenchTrainCommand.class,
         })
 public final class BenchCommand implements Runnable {
     @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;

@@ -14,12 +14,14 @@ import picocli.CommandLine.Command;
                 EvalCommand.class,
                 InitModelCommand.class,
                 ScalingCommand.class,
+                SelfInstructCommand.class,
                 TrainCommand.class,
                 CompareCommand.class,
                 TokenizeCommand.class,
                 TemplateCommand.class,
                 MergeCommand.class,
                 TrainTokenizerCommand.class,
+                DemoCommand.class,
         })
 public final class Main implements Runnable {
 

@@ -13,7 +13,7 @@ import java.util.concurrent.Callable;
 
 /** {@code tailor merge}: fold a PEFT adapter into its base model and write a plain Hugging Face checkpoint. */
 @Command(name = "merge", mixinStandardHelpOptions = true,
-        description = "Merge a PEFT adapter (LoRA, rsLoRA, DoRA) into its base model and write a complete model folder.")
+        description = "Merge an adapter (LoRA, rsLoRA, DoRA, IA3, BitFit; bottleneck adapters cannot merge) into its base model and write a complete model folder.")
 public final class MergeCommand implements Callable<Integer> {
 
     @Option(names = "--model", required = true, description = "base model folder (config.json + safetensors)")

@@ -7,6 +7,7 @@ import picocli.CommandLine.Command;
         description = "Fit and use the joint fine-tuning scaling law L(X, D) = A·X^-alpha·D^-beta + E.",
         subcommands = {
                 ScalingFitCommand.class,
+                ScalingSweepCommand.class,
         })
 public final class ScalingCommand implements Runnable {
     @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;

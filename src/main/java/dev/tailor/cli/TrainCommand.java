@@ -6,10 +6,13 @@ import dev.tailor.data.Packing;
 import dev.tailor.data.TokenRow;
 import dev.tailor.data.TokenizerEncoder;
 import dev.tailor.train.CheckpointStore;
+import dev.tailor.peft.BottleneckConfig;
 import dev.tailor.peft.LoraConfig;
 import dev.tailor.peft.PromptTuningConfig;
 import dev.tailor.tokenizer.Tokenizer;
 import dev.tailor.train.PromptOptions;
+import dev.tailor.peft.selective.FreezeTuning;
+import dev.tailor.train.MethodOptions;
 import dev.tailor.peft.Targets;
 import dev.tailor.train.Methods;
 import dev.tailor.train.Schedule;
@@ -43,12 +46,27 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--model", required = true, description = "Hugging Face model folder") Path model;
     @Option(names = "--data", required = true, description = "training file (.jsonl, .json or .txt)") Path data;
     @Option(names = "--output", required = true, description = "folder for checkpoints, metrics, the loss curve and the trained model") Path output;
-    @Option(names = "--method", defaultValue = "full", description = "full, lora, dora, qlora, prompt, prefix, ptuning-v2 or mezo (default: ${DEFAULT-VALUE})") String method;
+    @Option(names = "--method", defaultValue = "full",
+            description = "full, lora, dora, qlora, adapter (bottleneck), ia3, bitfit, freeze, hft, prompt, prefix, ptuning-v2 or mezo (default: ${DEFAULT-VALUE})") String method;
     @Option(names = {"--lora-r", "--rank"}, defaultValue = "16", description = "LoRA rank r (default: ${DEFAULT-VALUE})") int loraR;
     @Option(names = "--lora-alpha", defaultValue = "32", description = "LoRA alpha; the update is scaled by alpha/r (default: ${DEFAULT-VALUE})") double loraAlpha;
     @Option(names = "--lora-dropout", defaultValue = "0", description = "dropout on the LoRA input (default: ${DEFAULT-VALUE})") double loraDropout;
-    @Option(names = {"--target-modules", "--targets"}, defaultValue = "all-linear",
-            description = "all-linear, comma-separated module names (q_proj,v_proj) or a regex over module paths (default: ${DEFAULT-VALUE})") String targetModules;
+    @Option(names = {"--target-modules", "--targets"},
+            description = "all-linear, comma-separated module names (q_proj,v_proj) or a regex over module paths (default: all-linear; "
+                    + "ia3: k_proj,v_proj,down_proj, GPT-2 c_attn,mlp.c_proj)") String targetModules;
+    @Option(names = "--feedforward-modules", description = "ia3: target modules scaled on their input (default: down_proj, GPT-2 mlp.c_proj)") String feedforwardModules;
+    @Option(names = "--adapter-type", defaultValue = "houlsby", description = "adapter: houlsby (after attention and MLP) or pfeiffer (after MLP) (default: ${DEFAULT-VALUE})")
+    String adapterType;
+    @Option(names = "--adapter-size", defaultValue = "0", description = "adapter: bottleneck width m, 0 = hidden size / 16 (default: ${DEFAULT-VALUE})") int adapterSize;
+    @Option(names = "--adapter-nonlinearity", description = "adapter: relu, gelu or silu (default: silu for houlsby, relu for pfeiffer)") String adapterNonlinearity;
+    @Option(names = "--freeze-trainable-layers", defaultValue = "2", description = "freeze: train the last k blocks (k < 0: the first |k|) (default: ${DEFAULT-VALUE})")
+    int freezeLayers;
+    @Option(names = "--freeze-trainable-modules", defaultValue = "all",
+            description = "freeze: modules inside those blocks that train, all or names such as mlp,self_attn (default: ${DEFAULT-VALUE})") String freezeModules;
+    @Option(names = "--hft-round-steps", defaultValue = "0", description = "hft: steps before a new half is chosen, 0 = one choice for the run (default: ${DEFAULT-VALUE})")
+    int hftRoundSteps;
+    @Option(names = "--noisytune", defaultValue = "0", description = "NoisyTune: perturb trained pretrained weights by U(-λ/2, λ/2)·std before training, 0 = off (default: ${DEFAULT-VALUE})")
+    double noisyTune;
     @Option(names = "--use-rslora", description = "scale the update by alpha/sqrt(r) (rsLoRA)") boolean useRslora;
     @Option(names = "--loraplus-lr-ratio", defaultValue = "0", description = "LoRA+: learning rate of B over A's, 0 = off (default: ${DEFAULT-VALUE})") double loraplusRatio;
     @Option(names = "--num-virtual-tokens", defaultValue = "20", description = "prompt, prefix, ptuning-v2: virtual tokens l (default: ${DEFAULT-VALUE})") int numVirtualTokens;
@@ -68,6 +86,7 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--train-on-prompt", description = "count prompt tokens in the loss too") boolean trainOnPrompt;
     @Option(names = "--skip-bad-rows", description = "skip malformed rows with a warning instead of stopping") boolean skipBadRows;
     @Option(names = "--packing", description = "pack short rows into --max-length sequences (no attention across rows)") boolean packing;
+    @Option(names = "--checkpointing", description = "activation checkpointing: keep only each block's input and recompute it in backward") boolean checkpointing;
     @Option(names = "--eval-data", description = "held-out file to evaluate on") Path evalData;
     @Option(names = "--eval-split", defaultValue = "0", description = "fraction of the training rows held out for evaluation (default: ${DEFAULT-VALUE})") double evalSplit;
     @Option(names = "--optimizer", defaultValue = "adamw", description = "adamw or sgd (default: ${DEFAULT-VALUE})") String optimizer;
@@ -99,7 +118,12 @@ public final class TrainCommand implements Callable<Integer> {
     public Integer call() throws IOException {
         if (config != null) return fromConfig();
         PrintStream err = System.err;
-        Trainable target = Methods.prepare(method, model, loraConfig(), seed, promptOptions());
+        Trainable target = Methods.prepare(method, model, methodOptions().withPrompts(promptOptions()));
+        if (checkpointing) {
+            // A recomputed block would draw a new dropout mask and get gradients of a different forward.
+            if (loraDropout > 0) throw new IllegalArgumentException("--checkpointing cannot be combined with --lora-dropout " + loraDropout + " (the recomputed forward would draw a new dropout mask)");
+            target.model().checkpointing(true);
+        }
         int contextLength = Math.min(maxLength, target.model().config().maxPositionEmbeddings());
         if (contextLength < 2) throw new IllegalArgumentException("--max-length must be at least 2, got " + maxLength);
         Path tokDir = tokenizer != null ? tokenizer : model;
@@ -130,9 +154,16 @@ public final class TrainCommand implements Callable<Integer> {
         return 0;
     }
 
-    private LoraConfig loraConfig() {
-        LoraConfig c = LoraConfig.of(loraR, loraAlpha, targets(targetModules)).withDropout(loraDropout).withRslora(useRslora);
-        return loraplusRatio > 0 ? c.withLoraPlusLrRatio(loraplusRatio) : c;
+    private MethodOptions methodOptions() {
+        LoraConfig lora = LoraConfig.of(loraR, loraAlpha, targets(targetModules == null ? Targets.ALL_LINEAR : targetModules))
+                .withDropout(loraDropout).withRslora(useRslora);
+        if (loraplusRatio > 0) lora = lora.withLoraPlusLrRatio(loraplusRatio);
+        BottleneckConfig.Type type = BottleneckConfig.Type.parse(adapterType.toLowerCase(Locale.ROOT));
+        BottleneckConfig adapter = new BottleneckConfig(type, adapterSize,
+                adapterNonlinearity == null ? type.defaultNonlinearity() : BottleneckConfig.Nonlinearity.parse(adapterNonlinearity));
+        return MethodOptions.defaults().withLora(lora).withAdapter(adapter)
+                .withTargets(targetModules == null ? null : targets(targetModules), feedforwardModules == null ? null : targets(feedforwardModules))
+                .withFreeze(freezeLayers, FreezeTuning.names(freezeModules)).withHftRoundSteps(hftRoundSteps).withNoisyTune(noisyTune).withSeed(seed);
     }
 
     PromptOptions promptOptions() throws IOException {

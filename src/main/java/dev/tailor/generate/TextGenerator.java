@@ -123,6 +123,11 @@ public final class TextGenerator implements AutoCloseable {
         return generator.generate(List.of(prompt), maxNewTokens, sampling, new StopRules(eosIds, stopStrings), this::decode, listener);
     }
 
+    /** Continues each prompt in one batch; row b gets the tokens it would get alone with the same sampling. */
+    public Generator.Result generate(List<int[]> prompts, int maxNewTokens, SamplingConfig sampling, List<String> stopStrings) {
+        return generator.generate(prompts, maxNewTokens, sampling, new StopRules(eosIds, stopStrings), this::decode, TokenListener.NONE);
+    }
+
     /**
      * Text of generated ids, special tokens dropped. Ids past the tokenizer's vocabulary (models pad
      * their embedding to a round size; a trained model never picks those rows) have no text.

@@ -34,7 +34,7 @@ public final class Activations {
                 FloatVector xv = FloatVector.fromArray(S, x, i);
                 xv.div(sigmoidDenominator(xv)).intoArray(out, i);
             }
-            for (; i < to; i++) out[i] = x[i] * sigmoid(x[i]);
+            for (; i < to; i++) out[i] = x[i] / sigmoidDenominator(x[i]);
         });
     }
 
@@ -52,7 +52,10 @@ public final class Activations {
                 FloatVector d = xv.mul(s.neg().add(1f)).add(1f).mul(s);
                 FloatVector.fromArray(S, g, i).fma(d, FloatVector.fromArray(S, dx, i)).intoArray(dx, i);
             }
-            for (; i < to; i++) dx[i] += g[i] * siluDerivative(x[i]);
+            for (; i < to; i++) {
+                float s = 1f / sigmoidDenominator(x[i]);
+                dx[i] = Math.fma(g[i], (x[i] * (-s + 1f) + 1f) * s, dx[i]);
+            }
         });
     }
 
@@ -62,7 +65,12 @@ public final class Activations {
 
     /** 1 + exp(-x), so that sigmoid(x) = 1 / it. */
     private static FloatVector sigmoidDenominator(FloatVector x) {
-        return x.neg().lanewise(VectorOperators.EXP).add(1f);
+        return Lanes.exp(x.neg()).add(1f);
+    }
+
+    /** One lane of {@link #sigmoidDenominator(FloatVector)}: the fast kernels' tails use it, so every element gets the same bits. */
+    private static float sigmoidDenominator(float x) {
+        return Lanes.exp(-x) + 1f;
     }
 
     static float sigmoid(float x) { return (float) (1.0 / (1.0 + Math.exp(-x))); }
@@ -82,7 +90,7 @@ public final class Activations {
                 FloatVector gv = FloatVector.fromArray(S, gate, i);
                 gv.div(sigmoidDenominator(gv)).mul(FloatVector.fromArray(S, up, i)).intoArray(out, i);
             }
-            for (; i < to; i++) out[i] = gate[i] * sigmoid(gate[i]) * up[i];
+            for (; i < to; i++) out[i] = gate[i] / sigmoidDenominator(gate[i]) * up[i];
         });
     }
 
@@ -107,16 +115,16 @@ public final class Activations {
                 }
                 if (dup != null) gv.fma(xv.mul(s), FloatVector.fromArray(S, dup, i)).intoArray(dup, i);
             }
-            swigluBackwardTail(dgate, dup, g, gate, up, i, to);
+            for (; i < to; i++) { // the vector lines above, one lane at a time
+                float x1 = gate[i], s = 1f / sigmoidDenominator(x1);
+                if (dgate != null) dgate[i] = Math.fma(g[i], (x1 * (-s + 1f) + 1f) * s * up[i], dgate[i]);
+                if (dup != null) dup[i] = Math.fma(g[i], x1 * s, dup[i]);
+            }
         });
     }
 
     public static void swigluBackwardScalar(float[] dgate, float[] dup, float[] g, float[] gate, float[] up, int n) {
-        swigluBackwardTail(dgate, dup, g, gate, up, 0, n);
-    }
-
-    private static void swigluBackwardTail(float[] dgate, float[] dup, float[] g, float[] gate, float[] up, int from, int to) {
-        for (int i = from; i < to; i++) {
+        for (int i = 0; i < n; i++) {
             if (dgate != null) dgate[i] += g[i] * up[i] * siluDerivative(gate[i]);
             if (dup != null) dup[i] += g[i] * gate[i] * sigmoid(gate[i]);
         }
@@ -130,10 +138,10 @@ public final class Activations {
             int i = from, bound = from + S.loopBound(to - from);
             for (; i < bound; i += S.length()) {
                 FloatVector xv = FloatVector.fromArray(S, x, i);
-                FloatVector t = geluInner(xv).lanewise(VectorOperators.TANH);
+                FloatVector t = Lanes.tanh(geluInner(xv));
                 xv.mul(0.5f).mul(t.add(1f)).intoArray(out, i);
             }
-            for (; i < to; i++) out[i] = gelu(x[i]);
+            for (; i < to; i++) out[i] = x[i] * 0.5f * (Lanes.tanh(geluInner(x[i])) + 1f);
         });
     }
 
@@ -150,12 +158,16 @@ public final class Activations {
             int i = from, bound = from + S.loopBound(to - from);
             for (; i < bound; i += S.length()) {
                 FloatVector xv = FloatVector.fromArray(S, x, i);
-                FloatVector t = geluInner(xv).lanewise(VectorOperators.TANH);
+                FloatVector t = Lanes.tanh(geluInner(xv));
                 FloatVector du = xv.mul(xv).mul(3f * GELU_C).add(1f).mul(GELU_K);
                 FloatVector d = t.add(1f).mul(0.5f).add(xv.mul(0.5f).mul(t.mul(t).neg().add(1f)).mul(du));
                 FloatVector.fromArray(S, g, i).fma(d, FloatVector.fromArray(S, dx, i)).intoArray(dx, i);
             }
-            for (; i < to; i++) dx[i] += g[i] * geluDerivative(x[i]);
+            for (; i < to; i++) { // the vector lines above, one lane at a time
+                float xi = x[i], t = Lanes.tanh(geluInner(xi));
+                float du = (xi * xi * (3f * GELU_C) + 1f) * GELU_K;
+                dx[i] = Math.fma(g[i], (t + 1f) * 0.5f + xi * 0.5f * (-(t * t) + 1f) * du, dx[i]);
+            }
         });
     }
 
@@ -166,6 +178,11 @@ public final class Activations {
     /** k (x + c x^3) */
     private static FloatVector geluInner(FloatVector x) {
         return x.mul(x).mul(x).mul(GELU_C).add(x).mul(GELU_K);
+    }
+
+    /** One lane of {@link #geluInner(FloatVector)}. */
+    private static float geluInner(float x) {
+        return (x * x * x * GELU_C + x) * GELU_K;
     }
 
     private static float gelu(float x) {

@@ -2,7 +2,6 @@ package dev.tailor.kernels;
 
 import dev.tailor.tensor.Parallel;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -330,7 +329,7 @@ public final class AttentionKernels {
             acc1 = FloatVector.fromArray(F, a, ao + i + L).fma(FloatVector.fromArray(F, b, bo + i + L), acc1);
         }
         for (; i + L <= n; i += L) acc0 = FloatVector.fromArray(F, a, ao + i).fma(FloatVector.fromArray(F, b, bo + i), acc0);
-        float s = acc0.add(acc1).reduceLanes(VectorOperators.ADD);
+        float s = Lanes.sum(acc0.add(acc1));
         for (; i < n; i++) s += a[ao + i] * b[bo + i];
         return s;
     }
@@ -340,12 +339,12 @@ public final class AttentionKernels {
         FloatVector m = FloatVector.broadcast(F, shift), acc = FloatVector.zero(F);
         int L = F.length(), i = from;
         for (; i + L <= to; i += L) {
-            FloatVector e = FloatVector.fromArray(F, w, i).sub(m).lanewise(VectorOperators.EXP);
+            FloatVector e = Lanes.exp(FloatVector.fromArray(F, w, i).sub(m));
             e.intoArray(w, i);
             acc = acc.add(e);
         }
-        float sum = acc.reduceLanes(VectorOperators.ADD);
-        for (; i < to; i++) { w[i] = (float) Math.exp(w[i] - shift); sum += w[i]; }
+        float sum = Lanes.sum(acc);
+        for (; i < to; i++) { w[i] = Lanes.exp(w[i] - shift); sum += w[i]; }
         return sum;
     }
 

@@ -2,7 +2,6 @@ package dev.tailor.kernels;
 
 import dev.tailor.tensor.Parallel;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -62,10 +61,10 @@ public final class CrossEntropy {
                 int o = r * V, j = 0;
                 float l = lse[r];
                 for (; j < bound; j += S.length()) {
-                    FloatVector p = FloatVector.fromArray(S, logits, o + j).sub(l).lanewise(VectorOperators.EXP);
+                    FloatVector p = Lanes.exp(FloatVector.fromArray(S, logits, o + j).sub(l));
                     p.fma(FloatVector.broadcast(S, scale), FloatVector.fromArray(S, dlogits, o + j)).intoArray(dlogits, o + j);
                 }
-                for (; j < V; j++) dlogits[o + j] += scale * (float) Math.exp(logits[o + j] - l);
+                for (; j < V; j++) dlogits[o + j] = Math.fma(Lanes.exp(logits[o + j] - l), scale, dlogits[o + j]);
                 dlogits[o + targets[r]] -= scale;
             }
         });

@@ -2,7 +2,6 @@ package dev.tailor.kernels;
 
 import dev.tailor.tensor.Parallel;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -203,7 +202,7 @@ public final class Elementwise {
                 FloatVector acc = FloatVector.zero(S);
                 int i = from, bound = from + S.loopBound(to - from);
                 for (; i < bound; i += S.length()) acc = acc.add(FloatVector.fromArray(S, a, i));
-                double s = acc.reduceLanes(VectorOperators.ADD);
+                double s = Lanes.sum(acc);
                 for (; i < to; i++) s += a[i];
                 partial[k] = s;
             }

@@ -25,7 +25,7 @@ import java.nio.ByteOrder;
  *
  * <p>BF16 rows are read as 32-bit lanes holding two weights each: {@code lane << 16} is the even
  * weight and {@code lane & 0xffff0000} the odd one (bfloat16 is the top half of a float32), so a
- * vector of 8 ints gives 16 weights with two bit operations. X is reordered once per call to match
+ * vector of L ints gives 2L weights with two bit operations. X is reordered once per call to match
  * (per block of 2L elements: the L even ones, then the L odd ones), which costs K floats per row
  * of X instead of a shuffle per weight vector.
  *
@@ -45,7 +45,8 @@ public final class Gemv {
     private static final ValueLayout.OfShort I16_LE = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(LE);
     /**
      * A chunk of work reads at least this many weights (512 KiB in BF16): waking a pool thread
-     * costs tens of microseconds, as long as one thread needs to stream ~300 KiB.
+     * costs tens of microseconds, about as long as one thread takes to stream 300 KiB, so smaller
+     * matrices run on the calling thread.
      */
     private static final int MIN_WEIGHTS_PER_CHUNK = 1 << 18;
 
@@ -82,7 +83,7 @@ public final class Gemv {
                     acc1 = FloatVector.fromArray(F, w, wo + p + F.length()).fma(FloatVector.fromArray(F, x, xo + p + F.length()), acc1);
                 }
                 for (; p < kv; p += F.length()) acc0 = FloatVector.fromArray(F, w, wo + p).fma(FloatVector.fromArray(F, x, xo + p), acc0);
-                float sum = acc0.add(acc1).reduceLanes(VectorOperators.ADD);
+                float sum = Lanes.sum(acc0.add(acc1));
                 for (; p < k; p++) sum += w[wo + p] * x[xo + p];
                 y[i * n + j] = sum;
             }
@@ -105,7 +106,7 @@ public final class Gemv {
                 for (; p < kv; p += F.length()) {
                     acc0 = FloatVector.fromMemorySegment(F, w, wo + 4L * p, LE).fma(FloatVector.fromArray(F, x, xo + p), acc0);
                 }
-                float sum = acc0.add(acc1).reduceLanes(VectorOperators.ADD);
+                float sum = Lanes.sum(acc0.add(acc1));
                 for (; p < k; p++) sum += w.getAtIndex(F32_LE, (long) j * k + p) * x[xo + p];
                 y[i * n + j] = sum;
             }
@@ -138,7 +139,7 @@ public final class Gemv {
                     a0 = evenHalf(w0).fma(FloatVector.fromArray(F, xs, xo + p), a0);
                     a1 = oddHalf(w0, hiMask).fma(FloatVector.fromArray(F, xs, xo + p + I.length()), a1);
                 }
-                float sum = a0.add(a1).add(a2.add(a3)).reduceLanes(VectorOperators.ADD);
+                float sum = Lanes.sum(a0.add(a1).add(a2.add(a3)));
                 for (p = kv; p < k; p++) {
                     sum += SegmentStorage.bf16ToFloat(w.get(I16_LE, wo + 2L * p)) * x[xo + p];
                 }
@@ -186,7 +187,7 @@ public final class Gemv {
         FloatVector acc = FloatVector.zero(F);
         int p = 0, bound = F.loopBound(len);
         for (; p < bound; p += F.length()) acc = FloatVector.fromArray(F, a, ao + p).fma(FloatVector.fromArray(F, b, bo + p), acc);
-        float sum = acc.reduceLanes(VectorOperators.ADD);
+        float sum = Lanes.sum(acc);
         for (; p < len; p++) sum += a[ao + p] * b[bo + p];
         return sum;
     }

@@ -2,7 +2,6 @@ package dev.tailor.kernels;
 
 import dev.tailor.tensor.Parallel;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -109,7 +108,7 @@ public final class Norms {
         for (; j < bound; j += S.length()) {
             s = FloatVector.fromArray(S, g, o + j).mul(FloatVector.fromArray(S, w, j)).fma(FloatVector.fromArray(S, x, o + j), s);
         }
-        float r = s.reduceLanes(VectorOperators.ADD);
+        float r = Lanes.sum(s);
         for (; j < C; j++) r += g[o + j] * w[j] * x[o + j];
         return r;
     }
@@ -132,7 +131,7 @@ public final class Norms {
                     FloatVector d = FloatVector.fromArray(S, x, o + j).sub(mu);
                     acc = d.fma(d, acc);
                 }
-                float var = acc.reduceLanes(VectorOperators.ADD);
+                float var = Lanes.sum(acc);
                 for (; j < C; j++) var += (x[o + j] - mu) * (x[o + j] - mu);
                 float rs = (float) (1.0 / Math.sqrt(var / C + eps));
                 mean[r] = mu;
@@ -194,7 +193,7 @@ public final class Norms {
             sGw = sGw.add(gw);
             sGwx = gw.fma(FloatVector.fromArray(S, x, o + j).sub(mu).mul(rs), sGwx);
         }
-        float mGw = sGw.reduceLanes(VectorOperators.ADD), mGwx = sGwx.reduceLanes(VectorOperators.ADD);
+        float mGw = Lanes.sum(sGw), mGwx = Lanes.sum(sGwx);
         for (; j < C; j++) {
             float gw = g[o + j] * w[j];
             mGw += gw;

@@ -4,7 +4,11 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
-/** Vectorised reductions over one contiguous row, shared by the row kernels (softmax, norms, loss). */
+/**
+ * Vectorised reductions over one contiguous row, shared by the row kernels (softmax, norms, loss).
+ * Lane sums and exponentials go through {@link Lanes}, so a row gives the same bits whatever the
+ * JIT has compiled so far.
+ */
 final class Rows {
 
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
@@ -16,7 +20,7 @@ final class Rows {
         FloatVector m = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
         int j = 0, bound = S.loopBound(n);
         for (; j < bound; j += S.length()) m = m.max(FloatVector.fromArray(S, a, o + j));
-        float r = m.reduceLanes(VectorOperators.MAX);
+        float r = m.reduceLanes(VectorOperators.MAX); // max is exact, so its order cannot matter
         for (; j < n; j++) r = Math.max(r, a[o + j]);
         return r;
     }
@@ -26,7 +30,7 @@ final class Rows {
         FloatVector s = FloatVector.zero(S);
         int j = 0, bound = S.loopBound(n);
         for (; j < bound; j += S.length()) s = s.add(FloatVector.fromArray(S, a, o + j));
-        float r = s.reduceLanes(VectorOperators.ADD);
+        float r = Lanes.sum(s);
         for (; j < n; j++) r += a[o + j];
         return r;
     }
@@ -36,7 +40,7 @@ final class Rows {
         FloatVector s = FloatVector.zero(S);
         int j = 0, bound = S.loopBound(n);
         for (; j < bound; j += S.length()) s = FloatVector.fromArray(S, a, ao + j).fma(FloatVector.fromArray(S, b, bo + j), s);
-        float r = s.reduceLanes(VectorOperators.ADD);
+        float r = Lanes.sum(s);
         for (; j < n; j++) r += a[ao + j] * b[bo + j];
         return r;
     }
@@ -46,10 +50,10 @@ final class Rows {
         FloatVector s = FloatVector.zero(S);
         int j = 0, bound = S.loopBound(n);
         for (; j < bound; j += S.length()) {
-            s = s.add(FloatVector.fromArray(S, a, o + j).sub(shift).lanewise(VectorOperators.EXP));
+            s = s.add(Lanes.exp(FloatVector.fromArray(S, a, o + j).sub(shift)));
         }
-        float r = s.reduceLanes(VectorOperators.ADD);
-        for (; j < n; j++) r += (float) Math.exp(a[o + j] - shift);
+        float r = Lanes.sum(s);
+        for (; j < n; j++) r += Lanes.exp(a[o + j] - shift);
         return r;
     }
 
@@ -59,13 +63,13 @@ final class Rows {
         FloatVector s = FloatVector.zero(S);
         int j = 0, bound = S.loopBound(n);
         for (; j < bound; j += S.length()) {
-            FloatVector e = FloatVector.fromArray(S, x, o + j).sub(max).lanewise(VectorOperators.EXP);
+            FloatVector e = Lanes.exp(FloatVector.fromArray(S, x, o + j).sub(max));
             e.intoArray(out, o + j);
             s = s.add(e);
         }
-        float sum = s.reduceLanes(VectorOperators.ADD);
+        float sum = Lanes.sum(s);
         for (; j < n; j++) {
-            out[o + j] = (float) Math.exp(x[o + j] - max);
+            out[o + j] = Lanes.exp(x[o + j] - max);
             sum += out[o + j];
         }
         float inv = 1f / sum;

@@ -60,6 +60,14 @@ public interface CausalLM {
     /** The source set by {@link #setPrompt}, or null. */
     default Supplier<Prompt> prompt() { return null; }
 
+    /**
+     * Turns activation checkpointing of the transformer blocks on or off: with it on, training
+     * keeps only each block's input and recomputes the block's forward during backward.
+     */
+    default void checkpointing(boolean on) {
+        if (on) throw new UnsupportedOperationException(config().modelType() + ": activation checkpointing is not available for this architecture");
+    }
+
     /** The module path of the output head (excluded by PEFT's "all-linear"). */
     default String headPath() { return "lm_head"; }
 }

@@ -29,7 +29,16 @@ public final class ModelInit {
 
     /** Builds a fresh model of {@code config}; each tensor's values depend only on the seed and its key. */
     public static CausalLM create(ModelConfig config, long seed) {
-        WeightReader w = new WeightReader((key, dims) -> init(config, key, dims, seed));
+        return create(config, seed, (key, t) -> t);
+    }
+
+    /**
+     * As {@link #create(ModelConfig, long)}, each weight passed through {@code convert} (canonical
+     * key, float32 tensor) -> the tensor the model keeps as soon as it is made: e.g. narrowed to a
+     * checkpoint dtype or quantised, so only one float32 weight at a time exists.
+     */
+    public static CausalLM create(ModelConfig config, long seed, java.util.function.BiFunction<String, Tensor, Tensor> convert) {
+        WeightReader w = new WeightReader((key, dims) -> convert.apply(key, init(config, key, dims, seed)));
         return switch (config.modelType()) {
             case "gpt2" -> Gpt2Model.load(config, w);
             default -> LlamaModel.load(config, w);

@@ -15,13 +15,17 @@ import java.util.List;
  * m = b1·m + (1-b1)·g;  v = b2·v + (1-b2)·g²
  * p -= lr/(1-b1^t) · m / (sqrt(v)/sqrt(1-b2^t) + eps)
  * </pre>
+ * As in torch, t counts the updates of each parameter: a tensor that got no gradient in a step, or
+ * was frozen for it (Half Fine-Tuning), is skipped entirely (no decay, no moment decay), and when
+ * it trains again its bias correction continues from its own count.
  */
 public final class AdamW implements Optimizer {
 
     private final List<Param> params;
     private final double beta1, beta2, eps, weightDecay;
     private final float[][] m, v; // per param, same size as its tensor
-    private long t;
+    private final long[] count;   // per param: updates it has received (torch's state["step"])
+    private long t;               // optimizer steps taken
 
     public AdamW(List<Param> params, double beta1, double beta2, double eps, double weightDecay) {
         this.params = List.copyOf(params);
@@ -31,6 +35,7 @@ public final class AdamW implements Optimizer {
         this.weightDecay = weightDecay;
         this.m = new float[params.size()][];
         this.v = new float[params.size()][];
+        this.count = new long[params.size()];
         for (int i = 0; i < params.size(); i++) {
             m[i] = new float[params.get(i).tensor().size()];
             v[i] = new float[params.get(i).tensor().size()];
@@ -40,14 +45,15 @@ public final class AdamW implements Optimizer {
     @Override
     public void step(double lr) {
         t++;
-        double bc1 = 1 - Math.pow(beta1, t), bc2 = 1 - Math.pow(beta2, t);
         // 1 - beta is formed in double, as torch does with its Python-float scalars: 1 - 0.999f is 1.3e-5 off 0.001.
         float b1 = (float) beta1, b2 = (float) beta2, c1 = (float) (1 - beta1), c2 = (float) (1 - beta2), e = (float) eps;
-        float rootBc2 = (float) Math.sqrt(bc2);
         for (int i = 0; i < params.size(); i++) {
             Param p = params.get(i);
             float[] w = p.tensor().data(), g = p.tensor().grad(), mi = m[i], vi = v[i];
-            if (g == null) continue; // no gradient reached it this step: torch skips such a parameter too
+            if (g == null || !p.tensor().requiresGrad()) continue; // no gradient this step, or frozen: torch skips such a parameter too
+            long n = ++count[i];
+            double bc1 = 1 - Math.pow(beta1, n);
+            float rootBc2 = (float) Math.sqrt(1 - Math.pow(beta2, n));
             double plr = lr * p.lrScale();
             float stepSize = (float) (plr / bc1);
             float keep = p.decay() ? (float) (1 - plr * weightDecay) : 1f;
@@ -73,6 +79,7 @@ public final class AdamW implements Optimizer {
             int[] dims = params.get(i).tensor().shape().dims();
             out.add(TensorEntry.floats("optimizer.exp_avg." + params.get(i).name(), DType.F32, m[i], dims));
             out.add(TensorEntry.floats("optimizer.exp_avg_sq." + params.get(i).name(), DType.F32, v[i], dims));
+            out.add(TensorEntry.longs("optimizer.step." + params.get(i).name(), new long[] {count[i]}, 1));
         }
         return out;
     }
@@ -82,6 +89,8 @@ public final class AdamW implements Optimizer {
         for (int i = 0; i < params.size(); i++) {
             StateIO.read(file, "optimizer.exp_avg." + params.get(i).name(), m[i]);
             StateIO.read(file, "optimizer.exp_avg_sq." + params.get(i).name(), v[i]);
+            String key = "optimizer.step." + params.get(i).name();
+            count[i] = file.contains(key) ? file.longs(key)[0] : steps; // checkpoints before per-parameter counts: every tensor stepped every step
         }
         t = steps;
     }

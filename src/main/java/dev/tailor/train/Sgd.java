@@ -35,7 +35,7 @@ public final class Sgd implements Optimizer {
         for (int i = 0; i < params.size(); i++) {
             Param p = params.get(i);
             float[] w = p.tensor().data(), g = p.tensor().grad(), b = buf[i];
-            if (g == null) continue;
+            if (g == null || !p.tensor().requiresGrad()) continue; // frozen this step (HFT): no decay, no momentum
             float plr = (float) (lr * p.lrScale());
             float wd = p.decay() ? (float) weightDecay : 0f;
             Parallel.forRange(w.length, (from, to) -> {

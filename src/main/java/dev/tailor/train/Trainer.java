@@ -87,6 +87,8 @@ public final class Trainer {
         try (Metrics metrics = new Metrics(output.resolve("metrics.jsonl"), start)) {
             for (int step = start; step < totalSteps(); step++) {
                 int done = step + 1;
+                // 0. The method's hook: Half Fine-Tuning re-picks its trainable half at round boundaries.
+                target.hook().beforeStep(step);
                 // 1. The learning rate of this update (the schedule is a function of the step).
                 double lr = schedule.lr(step);
                 // 2-5. The step's loss and the update: backpropagation, clip and optimizer (backpropStep), or the method's own (MeZO).
@@ -216,12 +218,15 @@ public final class Trainer {
         return out;
     }
 
-    /** The PEFT-style summary: "trainable params: X || all params: Y || trainable%: Z". */
+    /**
+     * The PEFT-style summary: "trainable params: X || all params: Y || trainable%: Z". Counts the
+     * tensors trainable now (Half Fine-Tuning: the current round's half).
+     */
     public static String summary(Trainable target) {
         Map<Tensor, Boolean> all = new IdentityHashMap<>();
         target.model().parameters().values().forEach(t -> all.put(t, true));
         long trainable = 0, total = 0;
-        for (ParamGroup g : target.groups()) for (Tensor t : g.params()) { trainable += t.size(); all.put(t, true); }
+        for (ParamGroup g : target.groups()) for (Tensor t : g.params()) { if (t.requiresGrad()) trainable += t.size(); all.put(t, true); }
         for (Tensor t : all.keySet()) total += t.shape().numel();
         return String.format("trainable params: %,d || all params: %,d || trainable%%: %.4f", trainable, total, 100.0 * trainable / total);
     }

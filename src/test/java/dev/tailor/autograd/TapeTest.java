@@ -55,4 +55,21 @@ class TapeTest {
         var e2 = assertThrows(IllegalStateException.class, () -> Tape.backward(Tensor.scalar(1)));
         assertTrue(e2.getMessage().contains("trainable"), e2.getMessage());
     }
+
+    @Test
+    void backwardReleasesEachIntermediateGradientOnceItsRuleHasRun() {
+        Tensor a = Tensor.of(new float[] {1, 2}, 2).requiresGrad(true);
+        Tensor h = Tensor.of(a.data().clone(), 2); // h = a, recorded by hand to look at z while it runs
+        Tensor[] z = new Tensor[1];
+        boolean[] zGradGone = new boolean[1];
+        Tape.record("identity", h, () -> {
+            zGradGone[0] = z[0].grad() == null;
+            for (int i = 0; i < 2; i++) a.gradBuffer()[i] += h.grad()[i];
+        });
+        z[0] = BasicOps.scale(h, 2f);
+        Tape.backward(BasicOps.sum(z[0]));
+        assertTrue(zGradGone[0], "z's gradient is dropped as soon as its own rule has run");
+        assertNull(h.grad());
+        assertArrayEquals(new float[] {2, 2}, a.grad(), "d sum(2a) / da");
+    }
 }

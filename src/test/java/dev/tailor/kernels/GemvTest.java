@@ -34,9 +34,9 @@ class GemvTest {
     private static final double U = Math.pow(2, -24);
     private static final Arena ARENA = Arena.ofAuto();
 
-    /** Odd sizes around the vector width (8), the BF16 step (16) and the parallel split. */
+    /** Odd sizes around the vector width (8 or 16), the BF16 steps (2L and 4L weights) and the parallel split. */
     static Stream<Arguments> sizes() {
-        int[][] s = {{1, 1, 1}, {1, 7, 33}, {1, 33, 7}, {3, 257, 33}, {8, 16, 17}, {1, 576, 257}, {2, 31, 4097}, {5, 4097, 9}, {1, 15, 1}};
+        int[][] s = {{1, 1, 1}, {1, 7, 33}, {1, 33, 7}, {3, 257, 33}, {8, 16, 17}, {1, 576, 257}, {2, 31, 4097}, {5, 4097, 9}, {1, 15, 1}, {2, 80, 19}, {1, 96, 5}};
         List<Arguments> out = new ArrayList<>();
         for (int[] t : s) for (DType dt : new DType[] {null, DType.F32, DType.BF16, DType.F16}) out.add(Arguments.of(t[0], t[1], t[2], dt));
         return out.stream();

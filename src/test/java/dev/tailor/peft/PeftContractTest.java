@@ -86,7 +86,23 @@ class PeftContractTest {
                         true, true, 1e-5, all),
                 new Method("LoRA all-linear, lora_only biases, lm_head saved", () -> ModelInit.create(tinyLlama(), 7),
                         m -> Adapters.apply(m, LoraConfig.of(2, 4, new Targets.AllLinear()).withBias(LoraConfig.Bias.LORA_ONLY)
-                                .withModulesToSave(List.of("lm_head")), "a", 5), true, true, 1e-5, all));
+                                .withModulesToSave(List.of("lm_head")), "a", 5), true, true, 1e-5, all),
+                // Bottleneck adapters: up starts at zero, so the output starts as the base's; no merge exists.
+                new Method("Houlsby adapter (SiLU)", () -> amplified(ModelInit.create(tinyLlama(), 7)),
+                        m -> Adapters.apply(m, new BottleneckConfig(BottleneckConfig.Type.HOULSBY, 3, BottleneckConfig.Nonlinearity.SILU), "a", 8),
+                        true, false, 0, all),
+                new Method("GPT-2 Pfeiffer adapter (GELU)", () -> amplified(ModelInit.create(tinyGpt2(), 7)),
+                        m -> Adapters.apply(m, new BottleneckConfig(BottleneckConfig.Type.PFEIFFER, 5, BottleneckConfig.Nonlinearity.GELU), "a", 9),
+                        true, false, 0, all),
+                // (IA)³ with PEFT's defaults: k/v outputs and down_proj's input; the biased tiny Llama checks bias scaling on merge.
+                new Method("IA3", () -> ModelInit.create(tinyLlama(), 7), m -> Adapters.apply(m, Ia3Config.defaultsFor("llama"), "a", 10),
+                        true, true, 1e-5, all),
+                new Method("GPT-2 IA3 (Conv1D)", () -> ModelInit.create(tinyGpt2(), 7), m -> Adapters.apply(m, Ia3Config.defaultsFor("gpt2"), "a", 11),
+                        true, true, 1e-5, all),
+                new Method("BitFit", () -> amplified(ModelInit.create(tinyLlama(), 7)), m -> Adapters.apply(m, new BitFitConfig(null), "a", 12),
+                        true, true, 1e-5, all),
+                new Method("GPT-2 BitFit", () -> amplified(ModelInit.create(tinyGpt2(), 7)), m -> Adapters.apply(m, new BitFitConfig(null), "a", 13),
+                        true, true, 1e-5, all));
     }
 
     /**
@@ -118,6 +134,22 @@ class PeftContractTest {
     static java.util.Set<String> reloadedKeys(PeftModel peft) {
         return peft.config(peft.active()) instanceof PrefixTuningConfig c && c.prefixProjection()
                 ? java.util.Set.of("prompt_embeddings") : peft.trainable().keySet();
+    }
+
+    /**
+     * The model with every matrix scaled by 6 (std 0.12 instead of 0.02), so sublayer outputs are
+     * O(1) as in a trained model. At the fresh init they are O(0.02), and the gradients of methods
+     * that act on those outputs (bottleneck adapters, biases behind the attention softmax) drop to
+     * 1e-4, where float32 rounding of the model's forward (~2e-6 on the projected logits, over a
+     * step of 1e-2) swamps a finite difference.
+     */
+    static CausalLM amplified(CausalLM model) {
+        for (Tensor t : model.parameters().values()) {
+            if (t.rank() != 2) continue;
+            float[] d = t.data();
+            for (int i = 0; i < d.length; i++) d[i] *= 6f;
+        }
+        return model;
     }
 
     /** The same model with its block linear weights stored as NF4, as QLoRA loads it. */

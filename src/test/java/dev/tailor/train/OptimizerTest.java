@@ -92,4 +92,63 @@ class OptimizerTest {
                 1, 1, 1, 0, 1, 1, 0, 0, 0, 1, true, 5);
         assertEquals(3, ratio.warmupFor(25)); // ceil(0.1 · 25), as transformers' get_warmup_steps
     }
+
+    /**
+     * A tensor frozen for two steps (requiresGrad false, as HFT leaves it) keeps its value and its
+     * moments despite weight decay 0.5; when it trains again, its bias correction starts from its
+     * own first update, as torch's per-parameter state["step"]: with wd 0, lr 0.1, g = 0.5 the
+     * first update is lr·m̂/(sqrt(v̂) + eps) = 0.1·0.5/(0.5 + 1e-8) = 0.1, so w = 1 - 0.1 = 0.9.
+     * A shared count (t = 3) would give m̂ = 0.05/0.271 and v̂ = 2.5e-4/0.002997, a step of 0.0639.
+     */
+    @Test
+    void adamwSkipsFrozenTensorsAndCountsStepsPerTensor() {
+        Param active = param(new float[] {1f}, new float[] {0.5f}, false);
+        Param frozen = param(new float[] {1f, 2f}, new float[] {0.3f, 0.3f}, true);
+        frozen.tensor().requiresGrad(false);
+        AdamW opt = new AdamW(List.of(active, frozen), 0.9, 0.999, 1e-8, 0.5);
+        opt.step(0.1);
+        opt.step(0.1);
+        assertArrayEquals(new float[] {1f, 2f}, frozen.tensor().data(), "frozen: no decay, no update");
+        Param late = param(new float[] {1f}, new float[] {0.5f}, false);
+        late.tensor().requiresGrad(false);
+        AdamW opt2 = new AdamW(List.of(active, late), 0.9, 0.999, 1e-8, 0.0);
+        opt2.step(0.1);
+        opt2.step(0.1);
+        late.tensor().requiresGrad(true);
+        opt2.step(0.1);
+        assertArrayEquals(new float[] {0.9f}, late.tensor().data(), 1e-6f);
+        assertEquals(3, opt2.steps());
+    }
+
+    /** The per-tensor counts travel with the checkpoint state: restored, a tensor that stepped once continues at its second update. */
+    @Test
+    void adamwStepCountsAreSavedAndRestored(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) {
+        Param a = new Param("a", param(new float[] {1f}, new float[] {0.5f}, false).tensor(), 1, false);
+        Param b = new Param("b", param(new float[] {1f}, new float[] {0.5f}, false).tensor(), 1, false);
+        b.tensor().requiresGrad(false);
+        AdamW opt = new AdamW(List.of(a, b), 0.9, 0.999, 1e-8, 0);
+        opt.step(0.1);
+        opt.step(0.1);
+        b.tensor().requiresGrad(true);
+        opt.step(0.1); // a: 3 updates, b: 1
+        java.nio.file.Path file = dir.resolve("state.safetensors");
+        dev.tailor.io.SafetensorsWriter.write(file, opt.state(), java.util.Map.of());
+        AdamW restored = new AdamW(List.of(a, b), 0.9, 0.999, 1e-8, 0);
+        restored.load(dev.tailor.io.SafetensorsFile.open(file), 3);
+        float[] w = b.tensor().data().clone();
+        opt.step(0.1);
+        float[] expected = b.tensor().data().clone();
+        b.tensor().data()[0] = w[0];
+        restored.step(0.1);
+        assertArrayEquals(expected, b.tensor().data(), "b's second update after a restore equals the uninterrupted one");
+    }
+
+    @Test
+    void sgdSkipsFrozenTensors() {
+        Param frozen = param(new float[] {1f, -2f}, new float[] {0.5f, -0.1f}, true);
+        frozen.tensor().requiresGrad(false);
+        Sgd opt = new Sgd(List.of(frozen), 0.9, 0.01);
+        opt.step(0.1);
+        assertArrayEquals(new float[] {1f, -2f}, frozen.tensor().data());
+    }
 }

@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.function.Function;
+import java.util.function.Predicate;
 
 /**
  * The instruction-generation loop of Self-Instruct: sample a prompt from the seed and accepted
@@ -48,6 +49,16 @@ public final class InstructionBootstrap {
 
     /** Generates until {@code target} instructions are accepted or {@code maxRequests} prompts were sent. */
     public Result run(int target, int maxRequests) {
+        return run(target, maxRequests, instruction -> true);
+    }
+
+    /**
+     * As {@link #run(int, int)}, but an instruction that passes the filters is only accepted (and
+     * offered to later prompts) when {@code complete} succeeds for it: the next stage, such as
+     * generating its input and output, can still drop it. A dropped instruction stays in the
+     * filter's pool, so near-copies of it are not tried again.
+     */
+    public Result run(int target, int maxRequests, Predicate<String> complete) {
         SplittableRandom rng = new SplittableRandom(seed);
         InstructionFilter filter = new InstructionFilter(rules, seedInstructions);
         List<String> machine = new ArrayList<>();
@@ -60,7 +71,7 @@ public final class InstructionBootstrap {
             if (continuation == null) continue; // the generator produced nothing for this prompt
             for (String candidate : SelfInstructPrompt.parseResponse(continuation)) {
                 InstructionFilter.Verdict v = filter.offer(candidate);
-                if (!v.accepted()) continue;
+                if (!v.accepted() || !complete.test(candidate)) continue;
                 machine.add(candidate);
                 accepted.add(new Accepted(candidate, v.maxSimilarity(), v.mostSimilar(), request));
                 if (accepted.size() == target) break;

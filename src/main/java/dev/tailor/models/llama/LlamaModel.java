@@ -4,6 +4,7 @@ import dev.tailor.autograd.BasicOps;
 import dev.tailor.autograd.EmbeddingOps;
 import dev.tailor.autograd.MatOps.WeightLayout;
 import dev.tailor.autograd.NormOps;
+import dev.tailor.autograd.Recompute;
 import dev.tailor.autograd.RopeOps.RopeTable;
 import dev.tailor.models.CausalLM;
 import dev.tailor.models.Inputs;
@@ -36,6 +37,7 @@ public final class LlamaModel implements CausalLM {
     private final RopeTable rope;
     private final Map<String, Tensor> parameters;
     private Supplier<Prompt> prompt;         // virtual tokens or attention prefixes, or null
+    private boolean checkpointing;           // recompute each block's forward in backward
 
     private LlamaModel(ModelConfig config, Tensor embedTokens, List<LlamaBlock> layers, Tensor norm, LinearLayer lmHead,
                        Map<String, Tensor> parameters) {
@@ -103,7 +105,14 @@ public final class LlamaModel implements CausalLM {
         Tensor x = EmbeddingOps.embedding(embedTokens, in.ids(), in.batch(), in.seq()); // (B, T, C)
         if (p.prepends()) x = BasicOps.concatSeq(p.embeddings(), x);                    // (B, P+T, C)
         for (int i = 0; i < layers.size(); i++) {
-            x = layers.get(i).forward(x, rope, positions, padding, p.key(i), p.value(i), cache == null ? null : cache.layer(i));
+            LlamaBlock layer = layers.get(i);
+            KvCache.Layer layerCache = cache == null ? null : cache.layer(i);
+            Tensor prefixKey = p.key(i), prefixValue = p.value(i); // (B, Hkv, P, D) each, or null
+            // Activation checkpointing keeps only each block's input; backward recomputes the block.
+            // The prefixes are captured, so the recomputed backward adds into their gradients too.
+            x = checkpointing && cache == null
+                    ? Recompute.checkpoint("block", x, h -> layer.forward(h, rope, positions, padding, prefixKey, prefixValue, null))
+                    : layer.forward(x, rope, positions, padding, prefixKey, prefixValue, layerCache);
         }
         if (p.prepends()) x = BasicOps.sliceSeq(x, p.length(), x.dim(1)); // (B, T, C): the real tokens only
         if (cache != null) x = BasicOps.sliceSeq(x, in.seq() - 1, in.seq()); // (B, 1, C): the next token's logits only
@@ -116,6 +125,8 @@ public final class LlamaModel implements CausalLM {
     @Override public void setPrompt(Supplier<Prompt> source) { this.prompt = source; }
 
     @Override public Supplier<Prompt> prompt() { return prompt; }
+
+    @Override public void checkpointing(boolean on) { checkpointing = on; }
 
     @Override public TensorSlot tokenEmbedding() {
         return new TensorSlot("model.embed_tokens", () -> embedTokens, t -> embedTokens = t);

@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tailor.io.AtomicFile;
+import dev.tailor.peft.JsonFields;
 import dev.tailor.peft.LoraConfig;
 import dev.tailor.peft.Targets;
 
@@ -61,7 +62,7 @@ public final class LoraConfigJson {
 
     /** The config in {@code root}, which must be a LoRA config; {@code file} names it in errors. */
     public static LoraConfig parse(Path file, JsonNode root) {
-        Fields f = new Fields(file, root);
+        JsonFields f = new JsonFields(file, root);
         String type = f.string("peft_type", null);
         if (!"LORA".equals(type)) throw f.error("peft_type", "is " + root.get("peft_type") + ", expected \"LORA\"");
         for (String key : (Iterable<String>) () -> root.fieldNames()) {
@@ -80,7 +81,7 @@ public final class LoraConfigJson {
                 init(f), 1);
     }
 
-    private static LoraConfig.Bias bias(Fields f) {
+    private static LoraConfig.Bias bias(JsonFields f) {
         String b = f.string("bias", "none");
         try {
             return LoraConfig.Bias.parse(b);
@@ -89,7 +90,7 @@ public final class LoraConfigJson {
         }
     }
 
-    private static LoraConfig.Init init(Fields f) {
+    private static LoraConfig.Init init(JsonFields f) {
         JsonNode n = f.node("init_lora_weights");
         if (n == null || n.isBoolean() && n.booleanValue()) return LoraConfig.Init.KAIMING;
         if (n.isBoolean()) return LoraConfig.Init.RANDOM;
@@ -148,7 +149,7 @@ public final class LoraConfigJson {
         }
     }
 
-    private static void putTargets(ObjectNode o, String key, Targets t, List<String> allLinearNames) {
+    public static void putTargets(ObjectNode o, String key, Targets t, List<String> allLinearNames) {
         switch (t) {
             case null -> o.putNull(key);
             case Targets.Names n -> o.set(key, JSON.valueToTree(n.names()));
@@ -160,118 +161,5 @@ public final class LoraConfigJson {
     private static void putNumber(ObjectNode o, String key, double v) {
         if (v == Math.rint(v) && Math.abs(v) < 1e15) o.put(key, (long) v);
         else o.put(key, v);
-    }
-
-    /** Typed reads of one JSON object; JSON null counts as absent, as Python's None. */
-    private record Fields(Path file, JsonNode root) {
-
-        JsonNode node(String key) {
-            JsonNode n = root.get(key);
-            return n == null || n.isNull() ? null : n;
-        }
-
-        IllegalArgumentException error(String key, String what) { return new IllegalArgumentException(file + ": '" + key + "' " + what); }
-
-        String string(String key, String fallback) {
-            JsonNode n = node(key);
-            if (n == null) return fallback;
-            if (!n.isTextual()) throw error(key, "is " + n + ", expected a string");
-            return n.textValue();
-        }
-
-        double number(String key, double fallback) {
-            JsonNode n = node(key);
-            if (n == null) return fallback;
-            if (!n.isNumber()) throw error(key, "is " + n + ", expected a number");
-            return n.doubleValue();
-        }
-
-        int positiveInt(String key, int fallback) {
-            JsonNode n = node(key);
-            if (n == null) return fallback;
-            if (!n.isIntegralNumber() || !n.canConvertToInt() || n.intValue() <= 0) throw error(key, "is " + n + ", expected a positive integer");
-            return n.intValue();
-        }
-
-        boolean bool(String key) {
-            JsonNode n = node(key);
-            if (n == null) return false;
-            if (!n.isBoolean()) throw error(key, "is " + n + ", expected true or false");
-            return n.booleanValue();
-        }
-
-        /** A list of strings, or one string as a one-element list; absent = empty. */
-        List<String> strings(String key) {
-            JsonNode n = node(key);
-            if (n == null) return List.of();
-            if (n.isTextual()) return List.of(n.textValue());
-            if (!n.isArray()) throw error(key, "is " + n + ", expected a string or a list of strings");
-            List<String> out = new ArrayList<>();
-            for (JsonNode e : n) {
-                if (!e.isTextual()) throw error(key, "has element " + e + ", expected strings");
-                out.add(e.textValue());
-            }
-            return out;
-        }
-
-        /** An integer or a list of integers; absent = empty. */
-        List<Integer> ints(String key) {
-            JsonNode n = node(key);
-            if (n == null) return List.of();
-            if (n.isIntegralNumber()) return List.of(n.intValue());
-            if (!n.isArray()) throw error(key, "is " + n + ", expected an integer or a list of integers");
-            List<Integer> out = new ArrayList<>();
-            for (JsonNode e : n) {
-                if (!e.isIntegralNumber() || !e.canConvertToInt()) throw error(key, "has element " + e + ", expected integers");
-                out.add(e.intValue());
-            }
-            return out;
-        }
-
-        /** A list of names, one regex string, or "all-linear" (only where allowed); absent = null. */
-        Targets targets(String key, boolean exclude) {
-            JsonNode n = node(key);
-            if (n == null) return null;
-            if (n.isTextual()) {
-                if (n.textValue().equals(Targets.ALL_LINEAR)) {
-                    if (exclude) throw error(key, "cannot be \"all-linear\"");
-                    return new Targets.AllLinear();
-                }
-                try {
-                    return new Targets.Regex(n.textValue());
-                } catch (java.util.regex.PatternSyntaxException e) {
-                    throw error(key, "is not a valid regular expression: " + e.getDescription());
-                }
-            }
-            if (!n.isArray()) throw error(key, "is " + n + ", expected a list of module names or a regex string");
-            List<String> names = strings(key);
-            if (names.isEmpty()) return exclude ? null : new Targets.Names(List.of());
-            return new Targets.Names(names);
-        }
-
-        Map<String, Integer> intMap(String key) {
-            Map<String, Integer> out = new LinkedHashMap<>();
-            JsonNode n = node(key);
-            if (n == null) return out;
-            if (!n.isObject()) throw error(key, "is " + n + ", expected an object of module -> rank");
-            for (Map.Entry<String, JsonNode> e : n.properties()) {
-                JsonNode v = e.getValue();
-                if (!v.isIntegralNumber() || !v.canConvertToInt() || v.intValue() <= 0) throw error(key + "." + e.getKey(), "is " + v + ", expected a positive integer");
-                out.put(e.getKey(), v.intValue());
-            }
-            return out;
-        }
-
-        Map<String, Double> doubleMap(String key) {
-            Map<String, Double> out = new LinkedHashMap<>();
-            JsonNode n = node(key);
-            if (n == null) return out;
-            if (!n.isObject()) throw error(key, "is " + n + ", expected an object of module -> alpha");
-            for (Map.Entry<String, JsonNode> e : n.properties()) {
-                if (!e.getValue().isNumber()) throw error(key + "." + e.getKey(), "is " + e.getValue() + ", expected a number");
-                out.put(e.getKey(), e.getValue().doubleValue());
-            }
-            return out;
-        }
     }
 }

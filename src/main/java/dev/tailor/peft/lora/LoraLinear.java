@@ -2,10 +2,12 @@ package dev.tailor.peft.lora;
 
 import dev.tailor.autograd.ActOps;
 import dev.tailor.autograd.BasicOps;
+import dev.tailor.autograd.LoraOps;
 import dev.tailor.autograd.MatOps;
 import dev.tailor.autograd.Tape;
 import dev.tailor.nn.Linear;
 import dev.tailor.nn.LinearLayer;
+import dev.tailor.peft.Narrow;
 import dev.tailor.tensor.Tensor;
 
 import java.util.Arrays;
@@ -103,8 +105,9 @@ public final class LoraLinear implements LinearLayer {
         if (!w.lowRank()) return MatOps.linear(x, base.weight(), bias, base.layout());
         boolean drop = w.dropout() > 0 && Tape.enabled(); // dropout only while training, as module.training in PyTorch
         Tensor xd = drop ? ActOps.dropout(x, w.dropout(), mix(path.hashCode(), dropoutCalls++)) : x; // (..., in)
+        // Plain LoRA as one op: the update is accumulated into the base output without temporaries.
+        if (!w.dora()) return LoraOps.linear(x, base.weight(), bias, base.layout(), xd, w.a(), w.b(), w.scale());
         Tensor update = BasicOps.scale(MatOps.linear(MatOps.linear(xd, w.a(), null), w.b(), null), w.scale()); // (..., out)
-        if (!w.dora()) return BasicOps.add(MatOps.linear(x, base.weight(), bias, base.layout()), update);
         return dora(x, xd, drop, w, update, bias);
     }
 

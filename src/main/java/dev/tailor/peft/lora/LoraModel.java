@@ -11,6 +11,7 @@ import dev.tailor.nn.LinearSlot;
 import dev.tailor.peft.LoraConfig;
 import dev.tailor.peft.ParamGroup;
 import dev.tailor.peft.PeftModel;
+import dev.tailor.peft.TensorSource;
 import dev.tailor.tensor.DType;
 import dev.tailor.tensor.Tensor;
 
@@ -57,7 +58,7 @@ public final class LoraModel implements PeftModel {
     /** Attaches a freshly initialised adapter (PEFT's init) and makes it active. */
     public LoraModel add(String name, LoraConfig config, long seed) {
         if (config.init() == LoraConfig.Init.EVA) throw new IllegalArgumentException("init_lora_weights = \"eva\" needs activation statistics; load such an adapter from its files");
-        return attach(name, config, new LoraSource.Fresh(seed));
+        return attach(name, config, new TensorSource.Fresh(seed));
     }
 
     /** Attaches the adapter saved in {@code dir} (PEFT layout) under {@code name} and makes it active. */
@@ -73,14 +74,14 @@ public final class LoraModel implements PeftModel {
             throw new IllegalArgumentException(dir + ": expected " + WEIGHTS_FILE + " next to " + CONFIG_FILE
                     + (Files.isRegularFile(dir.resolve("adapter_model.bin")) ? " (found adapter_model.bin: a pickle, which Tailor does not read; re-save with safetensors)" : ""));
         }
-        return attach(name, config, new LoraSource.FromFile(SafetensorsFile.open(weights)));
+        return attach(name, config, new TensorSource.FromFile(SafetensorsFile.open(weights)));
     }
 
-    private LoraModel attach(String name, LoraConfig config, LoraSource src) {
+    private LoraModel attach(String name, LoraConfig config, TensorSource src) {
         if (adapters.containsKey(name)) throw new IllegalArgumentException("an adapter named '" + name + "' is already attached");
         Tensor emb = embeddingOriginal != null ? embeddingOriginal : model.tokenEmbedding().get();
         LoraPlan.Built built = LoraPlan.build(model, config, src, path -> holder(path).base(), emb);
-        if (src instanceof LoraSource.FromFile f && !f.unused().isEmpty()) {
+        if (src instanceof TensorSource.FromFile f && !f.unused().isEmpty()) {
             String key = f.unused().get(0);
             throw new IllegalArgumentException(f.source() + ": tensor '" + key + "' does not fit the model: " + unusedReason(key)
                     + (f.unused().size() > 1 ? " (and " + (f.unused().size() - 1) + " more)" : ""));

@@ -6,6 +6,7 @@ import dev.tailor.nn.LinearSlot;
 import dev.tailor.nn.TensorSlot;
 import dev.tailor.peft.LoraConfig;
 import dev.tailor.peft.ModuleSelector;
+import dev.tailor.peft.TensorSource;
 import dev.tailor.tensor.Tensor;
 
 import java.util.ArrayList;
@@ -18,7 +19,7 @@ import java.util.function.Function;
 
 /**
  * Decides what one LoRA adapter adds to a model (which layers get A and B, which biases train,
- * which modules are copied in full) and takes each tensor from a {@link LoraSource} under its PEFT
+ * which modules are copied in full) and takes each tensor from a {@link TensorSource} under its PEFT
  * key: {@code base_model.model.<path>.lora_A.weight} (r, in), {@code .lora_B.weight} (out, r),
  * {@code .lora_magnitude_vector} (out), {@code .base_layer.bias} (or {@code .bias} for a layer without
  * A and B), and {@code base_model.model.<path>.weight} / {@code .bias} for modules_to_save.
@@ -41,7 +42,7 @@ final class LoraPlan {
      * @param originals the base layer at a module path, under any adapter wrapper or copy
      * @param embedding the model's own token embedding, under any copy
      */
-    static Built build(CausalLM model, LoraConfig c, LoraSource src, Function<String, Linear> originals, Tensor embedding) {
+    static Built build(CausalLM model, LoraConfig c, TensorSource src, Function<String, Linear> originals, Tensor embedding) {
         refuseUntrainableBiases(model, c);
         Map<String, LoraWeights> layers = new LinkedHashMap<>();
         Map<String, Linear> copies = new LinkedHashMap<>();
@@ -72,7 +73,7 @@ final class LoraPlan {
         return new Built(layers, copies, embCopy, trainable);
     }
 
-    private static LoraWeights weights(LoraConfig c, LoraSource src, String path, Linear base, boolean target, boolean trainBias,
+    private static LoraWeights weights(LoraConfig c, TensorSource src, String path, Linear base, boolean target, boolean trainBias,
                                        Map<String, Tensor> trainable) {
         String p = PREFIX + path;
         int in = base.inFeatures(), out = base.outFeatures();
@@ -80,8 +81,8 @@ final class LoraPlan {
         Tensor a = null, b = null, m = null, bias = null;
         if (target) {
             int r = c.rankFor(path);
-            a = src.take(p + ".lora_A.weight", new int[] {r, in}, LoraSource.loraA(c.init(), r, in));
-            b = src.take(p + ".lora_B.weight", new int[] {out, r}, LoraSource.loraB(c.init(), out, r));
+            a = src.take(p + ".lora_A.weight", new int[] {r, in}, loraA(c.init(), r, in));
+            b = src.take(p + ".lora_B.weight", new int[] {out, r}, loraB(c.init(), out, r));
             trainable.put(p + ".lora_A.weight", a);
             trainable.put(p + ".lora_B.weight", b);
             if (c.useDora()) {
@@ -93,14 +94,14 @@ final class LoraPlan {
         if (trainBias) {
             String key = p + (target ? ".base_layer.bias" : ".bias");
             // Older PEFT files (and bias = "lora_only") name a wrapped layer's bias without "base_layer".
-            if (target && src instanceof LoraSource.FromFile f && !f.contains(key) && f.contains(p + ".bias")) key = p + ".bias";
+            if (target && src instanceof TensorSource.FromFile f && !f.contains(key) && f.contains(p + ".bias")) key = p + ".bias";
             bias = src.take(key, new int[] {out}, r -> widen(base.bias()));
             trainable.put(key, bias);
         }
         return new LoraWeights(a, b, m, bias, scale, (float) c.loraDropout());
     }
 
-    private static Linear copyLinear(LoraSource src, String path, Linear base, Map<String, Tensor> trainable) {
+    private static Linear copyLinear(TensorSource src, String path, Linear base, Map<String, Tensor> trainable) {
         String p = PREFIX + path;
         Tensor w = src.take(p + ".weight", base.weight().shape().dims(), r -> widen(base.weight()));
         trainable.put(p + ".weight", w);
@@ -113,6 +114,19 @@ final class LoraPlan {
     }
 
     private static float[] widen(Tensor t) { return t.copy().data(); }
+
+    /** lora_A's init for this config. */
+    static TensorSource.Init loraA(LoraConfig.Init init, int r, int in) {
+        return switch (init) {
+            case KAIMING, RANDOM, EVA -> TensorSource.kaiming(r * in, in);
+            case GAUSSIAN -> TensorSource.gaussian(r * in, 1.0 / r);
+        };
+    }
+
+    /** lora_B's init: zero, so the adapter starts as the identity, except init_lora_weights = false. */
+    static TensorSource.Init loraB(LoraConfig.Init init, int out, int r) {
+        return init == LoraConfig.Init.RANDOM ? TensorSource.kaiming(out * r, r) : TensorSource.zeros(out * r);
+    }
 
     /** bias = "all" trains every bias of the model in PEFT, norm biases too; adapters reach only linear biases. */
     private static void refuseUntrainableBiases(CausalLM model, LoraConfig c) {

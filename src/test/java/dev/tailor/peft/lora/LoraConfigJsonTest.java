@@ -70,9 +70,9 @@ class LoraConfigJsonTest {
         Path h = write(dir, BASE.formatted(", \"r\": \"four\""));
         e = assertThrows(IllegalArgumentException.class, () -> LoraConfigJson.read(h));
         assertTrue(e.getMessage().contains("'r'") && e.getMessage().contains("adapter_config.json"), e.getMessage());
-        Path i = write(dir, "{\"peft_type\": \"IA3\", \"target_modules\": [\"k_proj\"]}");
+        Path i = write(dir, "{\"peft_type\": \"VERA\", \"target_modules\": [\"k_proj\"]}");
         e = assertThrows(IllegalArgumentException.class, () -> Adapters.readConfig(dir));
-        assertTrue(e.getMessage().contains("IA3") && e.getMessage().contains(i.getFileName().toString()), e.getMessage());
+        assertTrue(e.getMessage().contains("VERA") && e.getMessage().contains(i.getFileName().toString()), e.getMessage());
     }
 
     @Test

@@ -1,7 +1,6 @@
-package dev.tailor.peft.lora;
+package dev.tailor.peft;
 
 import dev.tailor.io.SafetensorsFile;
-import dev.tailor.peft.LoraConfig;
 import dev.tailor.tensor.Shape;
 import dev.tailor.tensor.Tensor;
 
@@ -11,8 +10,12 @@ import java.util.List;
 import java.util.Set;
 import java.util.SplittableRandom;
 
-/** Where a new adapter's tensors come from: PEFT's initialisation, or an adapter_model.safetensors. */
-sealed interface LoraSource {
+/**
+ * Where a new adapter's tensors come from: the method's initialisation, or a saved
+ * adapter_model.safetensors. Every PEFT method takes its tensors through one of these, so loading
+ * checks each key and shape the same way and reports the keys no module took.
+ */
+public sealed interface TensorSource {
 
     /** The tensor stored (or to be created) under a PEFT key; {@code init} makes a fresh one. */
     Tensor take(String key, int[] dims, Init init);
@@ -22,7 +25,7 @@ sealed interface LoraSource {
     interface Init { float[] values(SplittableRandom random); }
 
     /** PEFT's initialisation, seeded per key so adding modules does not shift other tensors. */
-    record Fresh(long seed) implements LoraSource {
+    record Fresh(long seed) implements TensorSource {
         @Override public Tensor take(String key, int[] dims, Init init) {
             SplittableRandom random = new SplittableRandom(seed ^ (key.hashCode() * 0x9E3779B97F4A7C15L));
             return Tensor.of(init.values(random), dims).requiresGrad(true);
@@ -30,11 +33,11 @@ sealed interface LoraSource {
     }
 
     /** Tensors read from a file: each must be there with exactly the expected shape; all must be used. */
-    final class FromFile implements LoraSource {
+    final class FromFile implements TensorSource {
         private final SafetensorsFile file;
         private final Set<String> used = new HashSet<>();
 
-        FromFile(SafetensorsFile file) { this.file = file; }
+        public FromFile(SafetensorsFile file) { this.file = file; }
 
         @Override public Tensor take(String key, int[] dims, Init init) {
             if (!file.contains(key)) {
@@ -48,12 +51,12 @@ sealed interface LoraSource {
             return file.tensor(key).copy().requiresGrad(true); // widened to a float32 parameter
         }
 
-        boolean contains(String key) { return file.contains(key); }
+        public boolean contains(String key) { return file.contains(key); }
 
-        String source() { return file.source(); }
+        public String source() { return file.source(); }
 
         /** The file's keys no module took, in file order. */
-        List<String> unused() {
+        public List<String> unused() {
             List<String> out = new ArrayList<>();
             for (String k : file.names()) if (!used.contains(k)) out.add(k);
             return out;
@@ -80,16 +83,12 @@ sealed interface LoraSource {
 
     static Init zeros(int count) { return r -> new float[count]; }
 
-    /** lora_A's init for this config. */
-    static Init loraA(LoraConfig.Init init, int r, int in) {
-        return switch (init) {
-            case KAIMING, RANDOM, EVA -> kaiming(r * in, in);
-            case GAUSSIAN -> gaussian(r * in, 1.0 / r);
+    /** Every element equal to {@code value}. */
+    static Init constant(int count, float value) {
+        return r -> {
+            float[] v = new float[count];
+            java.util.Arrays.fill(v, value);
+            return v;
         };
-    }
-
-    /** lora_B's init: zero, so the adapter starts as the identity, except init_lora_weights = false. */
-    static Init loraB(LoraConfig.Init init, int out, int r) {
-        return init == LoraConfig.Init.RANDOM ? kaiming(out * r, r) : zeros(out * r);
     }
 }

@@ -1,4 +1,4 @@
-package dev.tailor.peft.lora;
+package dev.tailor.peft;
 
 import dev.tailor.tensor.DType;
 import dev.tailor.tensor.SegmentStorage;
@@ -11,19 +11,19 @@ import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 
 /** Float32 results stored back in a checkpoint dtype (merged weights keep the base's dtype). */
-final class Narrow {
+public final class Narrow {
 
     private static final ValueLayout.OfShort I16_LE = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
     private Narrow() {}
 
     /** The dtype a merged weight is stored in: the base's F32/BF16/F16; quantised bases become BF16. */
-    static DType mergedDtype(DType base) {
+    public static DType mergedDtype(DType base) {
         return base == DType.F32 || base == DType.BF16 || base == DType.F16 ? base : DType.BF16;
     }
 
     /** {@code values} as a tensor of {@code dtype} (F32 wraps the array; BF16/F16 round to nearest even). */
-    static Tensor to(float[] values, DType dtype, int... dims) {
+    public static Tensor to(float[] values, DType dtype, int... dims) {
         if (dtype == DType.F32) return Tensor.of(values, dims);
         MemorySegment seg = Arena.ofAuto().allocate(2L * values.length, 2);
         for (int i = 0; i < values.length; i++) {

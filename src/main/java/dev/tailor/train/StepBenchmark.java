@@ -1,0 +1,68 @@
+package dev.tailor.train;
+
+import dev.tailor.autograd.LossOps;
+import dev.tailor.autograd.Tape;
+import dev.tailor.models.CausalLM;
+import dev.tailor.models.Inputs;
+import dev.tailor.tensor.Tensor;
+
+import java.util.Arrays;
+import java.util.List;
+import java.util.SplittableRandom;
+
+/**
+ * Times optimizer steps of a {@link Trainable} on random tokens, each step as the {@link Trainer}
+ * runs one: forward, mean cross-entropy, backward, global gradient norm and clipping to 1, AdamW
+ * update, gradients zeroed. One untimed warm-up step comes first (it also allocates the optimizer
+ * state and the gradient buffers of the parameters).
+ */
+public final class StepBenchmark {
+
+    /** Seconds of each timed step, and the loss of the last one (finite, or the run is broken). */
+    public record Result(double[] stepSeconds, double lastLoss) {
+        public double medianSeconds() {
+            double[] s = stepSeconds.clone();
+            Arrays.sort(s);
+            return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+        }
+    }
+
+    private StepBenchmark() {}
+
+    public static Result run(Trainable target, int batch, int seq, int steps, long seed) {
+        if (batch < 1 || seq < 2 || steps < 1) throw new IllegalArgumentException("need batch >= 1, seq >= 2, steps >= 1; got " + batch + ", " + seq + ", " + steps);
+        CausalLM model = target.model();
+        int vocab = model.config().vocabSize();
+        List<Param> params = Trainer.params(target);
+        Optimizer opt = new AdamW(params, 0.9, 0.999, 1e-8, 0.0);
+        SplittableRandom rnd = new SplittableRandom(seed);
+        double[] seconds = new double[steps];
+        double loss = Double.NaN;
+        for (int s = -1; s < steps; s++) {
+            int[] ids = new int[batch * seq]; // (B*T) random tokens; the labels are the same ids, shifted
+            for (int i = 0; i < ids.length; i++) ids[i] = rnd.nextInt(vocab);
+            long t0 = System.nanoTime();
+            loss = step(model, params, opt, Inputs.of(ids, batch, seq));
+            if (s >= 0) seconds[s] = (System.nanoTime() - t0) / 1e9;
+        }
+        if (!Double.isFinite(loss)) throw new IllegalStateException("the benchmark's last step had loss " + loss);
+        return new Result(seconds, loss);
+    }
+
+    private static double step(CausalLM model, List<Param> params, Optimizer opt, Inputs in) {
+        double loss;
+        try {
+            Tensor logits = model.forward(in);                              // (B, T, V)
+            Tensor mean = LossOps.crossEntropy(logits, in.ids(), true);
+            loss = mean.item();
+            Tape.backward(mean);
+        } finally {
+            Tape.clear();
+        }
+        double norm = Gradients.globalNorm(params);
+        Gradients.clip(params, norm, 1.0);
+        opt.step(1e-4);
+        Gradients.zero(params);
+        return loss;
+    }
+}
