@@ -41,6 +41,24 @@ public final class ActOps {
         return y;
     }
 
+    /**
+     * tanh(x), elementwise (prefix tuning's reparameterisation MLP; small tensors, so a plain loop).
+     * The backward reads the saved output: dx += dy · (1 - y²).
+     */
+    public static Tensor tanh(Tensor x) {
+        int n = x.size();
+        Tensor y = like(x);
+        float[] yd = y.data(), xd = x.data();
+        for (int i = 0; i < n; i++) yd[i] = (float) Math.tanh(xd[i]);
+        if (Tape.needsGrad(x)) {
+            Tape.record("tanh", y, () -> {
+                float[] dx = x.gradBuffer(), dy = y.grad();
+                for (int i = 0; i < n; i++) dx[i] += dy[i] * (1f - yd[i] * yd[i]);
+            });
+        }
+        return y;
+    }
+
     /** max(x, 0); the gradient at exactly 0 is 0, as torch. */
     public static Tensor relu(Tensor x) {
         int n = x.size();

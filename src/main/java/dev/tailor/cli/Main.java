@@ -16,6 +16,7 @@ import picocli.CommandLine.Command;
                 ScalingCommand.class,
                 SelfInstructCommand.class,
                 TrainCommand.class,
+                CompareCommand.class,
                 TokenizeCommand.class,
                 TemplateCommand.class,
                 MergeCommand.class,

@@ -8,6 +8,9 @@ import dev.tailor.data.TokenizerEncoder;
 import dev.tailor.train.CheckpointStore;
 import dev.tailor.peft.BottleneckConfig;
 import dev.tailor.peft.LoraConfig;
+import dev.tailor.peft.PromptTuningConfig;
+import dev.tailor.tokenizer.Tokenizer;
+import dev.tailor.train.PromptOptions;
 import dev.tailor.peft.selective.FreezeTuning;
 import dev.tailor.train.MethodOptions;
 import dev.tailor.peft.Targets;
@@ -44,7 +47,7 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--data", required = true, description = "training file (.jsonl, .json or .txt)") Path data;
     @Option(names = "--output", required = true, description = "folder for checkpoints, metrics, the loss curve and the trained model") Path output;
     @Option(names = "--method", defaultValue = "full",
-            description = "full, lora, dora, qlora, adapter (bottleneck), ia3, bitfit, freeze or hft (default: ${DEFAULT-VALUE})") String method;
+            description = "full, lora, dora, qlora, adapter (bottleneck), ia3, bitfit, freeze, hft, prompt, prefix, ptuning-v2 or mezo (default: ${DEFAULT-VALUE})") String method;
     @Option(names = {"--lora-r", "--rank"}, defaultValue = "16", description = "LoRA rank r (default: ${DEFAULT-VALUE})") int loraR;
     @Option(names = "--lora-alpha", defaultValue = "32", description = "LoRA alpha; the update is scaled by alpha/r (default: ${DEFAULT-VALUE})") double loraAlpha;
     @Option(names = "--lora-dropout", defaultValue = "0", description = "dropout on the LoRA input (default: ${DEFAULT-VALUE})") double loraDropout;
@@ -66,6 +69,16 @@ public final class TrainCommand implements Callable<Integer> {
     double noisyTune;
     @Option(names = "--use-rslora", description = "scale the update by alpha/sqrt(r) (rsLoRA)") boolean useRslora;
     @Option(names = "--loraplus-lr-ratio", defaultValue = "0", description = "LoRA+: learning rate of B over A's, 0 = off (default: ${DEFAULT-VALUE})") double loraplusRatio;
+    @Option(names = "--num-virtual-tokens", defaultValue = "20", description = "prompt, prefix, ptuning-v2: virtual tokens l (default: ${DEFAULT-VALUE})") int numVirtualTokens;
+    @Option(names = "--prompt-init", defaultValue = "random",
+            description = "prompt: random, sample-vocab, text (--prompt-init-text) or class-labels (--prompt-init-labels) (default: ${DEFAULT-VALUE})") String promptInit;
+    @Option(names = "--prompt-init-text", description = "prompt: start the virtual tokens as this text's embeddings (implies --prompt-init text)") String promptInitText;
+    @Option(names = "--prompt-init-labels", split = ",", description = "prompt: class-label words; virtual token i starts as label i's embedding (implies --prompt-init class-labels)")
+    List<String> promptInitLabels;
+    @Option(names = "--encoder-hidden-size", defaultValue = "0", description = "prefix: hidden width of the reparameterisation MLP, 0 = the key width (default: ${DEFAULT-VALUE})")
+    int encoderHiddenSize;
+    @Option(names = "--mezo-params", defaultValue = "lora", description = "mezo: full or lora (the LoRA flags apply) (default: ${DEFAULT-VALUE})") String mezoParams;
+    @Option(names = "--mezo-eps", defaultValue = "1e-3", description = "mezo: perturbation scale ε (default: ${DEFAULT-VALUE})") double mezoEps;
     @Option(names = "--tokenizer", description = "tokenizer folder (default: the model folder)") Path tokenizer;
     @Option(names = "--format", description = "data format instead of detecting it: alpaca, sharegpt, chat, prompt-completion, text, tokenized") String format;
     @Option(names = "--max-length", defaultValue = "1024", description = "longest row in tokens, at most the model's context (default: ${DEFAULT-VALUE})") int maxLength;
@@ -105,7 +118,7 @@ public final class TrainCommand implements Callable<Integer> {
     public Integer call() throws IOException {
         if (config != null) return fromConfig();
         PrintStream err = System.err;
-        Trainable target = Methods.prepare(method, model, methodOptions());
+        Trainable target = Methods.prepare(method, model, methodOptions().withPrompts(promptOptions()));
         if (checkpointing) {
             // A recomputed block would draw a new dropout mask and get gradients of a different forward.
             if (loraDropout > 0) throw new IllegalArgumentException("--checkpointing cannot be combined with --lora-dropout " + loraDropout + " (the recomputed forward would draw a new dropout mask)");
@@ -151,6 +164,34 @@ public final class TrainCommand implements Callable<Integer> {
         return MethodOptions.defaults().withLora(lora).withAdapter(adapter)
                 .withTargets(targetModules == null ? null : targets(targetModules), feedforwardModules == null ? null : targets(feedforwardModules))
                 .withFreeze(freezeLayers, FreezeTuning.names(freezeModules)).withHftRoundSteps(hftRoundSteps).withNoisyTune(noisyTune).withSeed(seed);
+    }
+
+    PromptOptions promptOptions() throws IOException {
+        PromptTuningConfig.Init init = promptInitText != null ? PromptTuningConfig.Init.TEXT
+                : promptInitLabels != null ? PromptTuningConfig.Init.CLASS_LABELS
+                : switch (promptInit.toLowerCase(Locale.ROOT)) {
+                    case "random" -> PromptTuningConfig.Init.RANDOM;
+                    case "sample-vocab" -> PromptTuningConfig.Init.SAMPLE_VOCAB;
+                    default -> throw new IllegalArgumentException("--prompt-init must be random or sample-vocab (text and class-labels come with "
+                            + "--prompt-init-text and --prompt-init-labels), got '" + promptInit + "'");
+                };
+        List<List<Integer>> ids = new ArrayList<>();
+        Path tokDir = tokenizer != null ? tokenizer : model;
+        if (init == PromptTuningConfig.Init.TEXT || init == PromptTuningConfig.Init.CLASS_LABELS) {
+            try (Tokenizer tok = Tokenizer.load(tokDir)) {
+                // PEFT tokenizes the init text with the special tokens; a label word is its own tokens.
+                if (init == PromptTuningConfig.Init.TEXT) ids.add(boxed(tok.encode(promptInitText, true)));
+                else for (String label : promptInitLabels) ids.add(boxed(tok.encode(label, false)));
+            }
+        }
+        var prompt = new PromptTuningConfig(numVirtualTokens, init, promptInitText, init == PromptTuningConfig.Init.TEXT ? tokDir.toString() : null, ids);
+        return new PromptOptions(prompt, numVirtualTokens, encoderHiddenSize, PromptOptions.MezoParams.parse(mezoParams), mezoEps, weightDecay);
+    }
+
+    private static List<Integer> boxed(int[] ids) {
+        List<Integer> out = new ArrayList<>(ids.length);
+        for (int id : ids) out.add(id);
+        return out;
     }
 
     /** PEFT's target_modules from a flag: all-linear, a name list, or (with regex characters) one regex. */

@@ -7,6 +7,7 @@ import dev.tailor.tensor.Tensor;
 
 import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
 
 /** A decoder-only language model loaded from a Hugging Face checkpoint. */
 public interface CausalLM {
@@ -46,6 +47,18 @@ public interface CausalLM {
      * input only: a head tied to the embedding keeps the original weight.
      */
     TensorSlot tokenEmbedding();
+
+    /**
+     * Sets what a prompt-learning method adds to every forward pass ({@link Prompt}: virtual tokens
+     * or per-layer attention prefixes); null removes it. The source is called once at the start of
+     * each forward, so prefixes computed from trainable tensors are recorded on that pass's tape.
+     */
+    default void setPrompt(Supplier<Prompt> source) {
+        throw new UnsupportedOperationException(getClass().getSimpleName() + " takes no prompt (virtual tokens or attention prefixes)");
+    }
+
+    /** The source set by {@link #setPrompt}, or null. */
+    default Supplier<Prompt> prompt() { return null; }
 
     /**
      * Turns activation checkpointing of the transformer blocks on or off: with it on, training

@@ -112,6 +112,8 @@ public final class AdapterConfigJson {
             }
             case BitFitConfig bf -> LoraConfigJson.putTargets(o, "target_modules", bf.targetModules(), names(adaptedPaths));
             case LoraConfig l -> throw new IllegalArgumentException("LoRA configs are written by LoraConfigJson");
+            case PromptTuningConfig pt -> throw new IllegalArgumentException("prompt tuning configs are written by PromptConfigJson");
+            case PrefixTuningConfig pf -> throw new IllegalArgumentException("prefix tuning configs are written by PromptConfigJson");
         }
         try {
             ObjectNode sorted = JSON.createObjectNode();

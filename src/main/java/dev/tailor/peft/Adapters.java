@@ -9,6 +9,8 @@ import dev.tailor.peft.bitfit.BitFitPlan;
 import dev.tailor.peft.ia3.Ia3Plan;
 import dev.tailor.peft.lora.LoraConfigJson;
 import dev.tailor.peft.lora.LoraModel;
+import dev.tailor.peft.prompt.PromptConfigJson;
+import dev.tailor.peft.prompt.PromptLearningModel;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -25,7 +27,8 @@ import java.util.Set;
 public final class Adapters {
 
     public static final String CONFIG_FILE = "adapter_config.json";
-    public static final List<String> SUPPORTED_TYPES = List.of("LORA", "IA3", "BOTTLENECK", "BITFIT");
+    public static final List<String> SUPPORTED_TYPES = List.of("LORA", "IA3", "BOTTLENECK", "BITFIT",
+            "PROMPT_TUNING", "PREFIX_TUNING");
 
     private static final JsonMapper JSON = new JsonMapper();
 
@@ -35,6 +38,8 @@ public final class Adapters {
     public static PeftModel apply(CausalLM model, PeftConfig config, String name, long seed) {
         return switch (config) {
             case LoraConfig c -> LoraModel.wrap(model).add(name, c, seed);
+            case PromptTuningConfig c -> PromptLearningModel.wrap(model).add(name, c, seed);
+            case PrefixTuningConfig c -> PromptLearningModel.wrap(model).add(name, c, seed);
             case BottleneckConfig c -> attachLayers(model, c.forHidden(model.config().hiddenSize()), name, new TensorSource.Fresh(seed));
             case Ia3Config c -> attachLayers(model, c, name, new TensorSource.Fresh(seed));
             case BitFitConfig c -> attachLayers(model, c, name, new TensorSource.Fresh(seed));
@@ -44,7 +49,12 @@ public final class Adapters {
     /** Attaches the adapter saved in {@code adapterDir} (PEFT layout) as "default" and activates it. */
     public static PeftModel load(CausalLM model, Path adapterDir) {
         PeftConfig config = readConfig(adapterDir);
-        if (config instanceof LoraConfig c) return LoraModel.wrap(model).load(LoraModel.DEFAULT, c, adapterDir);
+        switch (config) {
+            case LoraConfig c -> { return LoraModel.wrap(model).load(LoraModel.DEFAULT, c, adapterDir); }
+            case PromptTuningConfig c -> { return PromptLearningModel.wrap(model).load(LoraModel.DEFAULT, c, adapterDir); }
+            case PrefixTuningConfig c -> { return PromptLearningModel.wrap(model).load(LoraModel.DEFAULT, c, adapterDir); }
+            default -> { }
+        }
         TensorSource.FromFile file = LayerAdapterModel.open(adapterDir);
         PeftModel peft = attachLayers(model, config, LoraModel.DEFAULT, file);
         LayerAdapterModel.requireAllUsed(file);
@@ -58,6 +68,8 @@ public final class Adapters {
             case Ia3Config c -> Ia3Plan.layers(model, c, src);
             case BitFitConfig c -> BitFitPlan.layers(model, c, src);
             case LoraConfig c -> throw new IllegalArgumentException("LoRA attaches through LoraModel");
+            case PromptTuningConfig c -> throw new IllegalArgumentException("prompt tuning attaches through PromptLearningModel");
+            case PrefixTuningConfig c -> throw new IllegalArgumentException("prefix tuning attaches through PromptLearningModel");
         };
         Set<String> paths = Set.copyOf(layers.keySet());
         return LayerAdapterModel.attach(model, name, config, layers, file -> AdapterConfigJson.write(file, config, model, paths));
@@ -80,6 +92,7 @@ public final class Adapters {
         String t = type != null && type.isTextual() ? type.textValue() : String.valueOf(type);
         return switch (t) {
             case "LORA" -> LoraConfigJson.parse(file, root);
+            case "PROMPT_TUNING", "PREFIX_TUNING" -> PromptConfigJson.parse(file, root, t);
             case "IA3", "BOTTLENECK", "BITFIT" -> AdapterConfigJson.parse(file, root, t);
             default -> throw new IllegalArgumentException(file + ": peft_type " + type + " is not supported (supported: " + SUPPORTED_TYPES + ")");
         };

@@ -19,47 +19,53 @@ import java.util.List;
  * @param hftRoundSteps         hft: steps per round of the trainable half (0 = one choice for the whole run)
  * @param noisyTune             NoisyTune λ (0 = off), for methods that train pretrained tensors
  * @param seed                  adapter initialisation, HFT's choices and NoisyTune's noise
+ * @param prompts               prompt, prefix, ptuning-v2 and mezo settings
  */
 public record MethodOptions(LoraConfig lora, BottleneckConfig adapter, Targets targets, Targets feedforward,
                             int freezeTrainableLayers, List<String> freezeTrainableModules, int hftRoundSteps,
-                            double noisyTune, long seed) {
+                            double noisyTune, long seed, PromptOptions prompts) {
 
     public MethodOptions {
         freezeTrainableModules = List.copyOf(freezeTrainableModules);
+        if (prompts == null) prompts = PromptOptions.defaults();
         if (!(noisyTune >= 0) || Double.isInfinite(noisyTune)) throw new IllegalArgumentException("--noisytune must be a finite number >= 0, got " + noisyTune);
     }
 
     /** LoRA r 16, alpha 32 on all-linear; Houlsby adapters; LLaMA-Factory's freeze defaults (last 2 blocks, all modules); one HFT round; no noise. */
     public static MethodOptions defaults() {
         return new MethodOptions(LoraConfig.of(16, 32, new Targets.AllLinear()), BottleneckConfig.of(BottleneckConfig.Type.HOULSBY), null, null,
-                2, List.of("all"), 0, 0, 0);
+                2, List.of("all"), 0, 0, 0, PromptOptions.defaults());
     }
 
     public MethodOptions withLora(LoraConfig l) {
-        return new MethodOptions(l, adapter, targets, feedforward, freezeTrainableLayers, freezeTrainableModules, hftRoundSteps, noisyTune, seed);
+        return new MethodOptions(l, adapter, targets, feedforward, freezeTrainableLayers, freezeTrainableModules, hftRoundSteps, noisyTune, seed, prompts);
     }
 
     public MethodOptions withAdapter(BottleneckConfig a) {
-        return new MethodOptions(lora, a, targets, feedforward, freezeTrainableLayers, freezeTrainableModules, hftRoundSteps, noisyTune, seed);
+        return new MethodOptions(lora, a, targets, feedforward, freezeTrainableLayers, freezeTrainableModules, hftRoundSteps, noisyTune, seed, prompts);
     }
 
     public MethodOptions withTargets(Targets t, Targets ff) {
-        return new MethodOptions(lora, adapter, t, ff, freezeTrainableLayers, freezeTrainableModules, hftRoundSteps, noisyTune, seed);
+        return new MethodOptions(lora, adapter, t, ff, freezeTrainableLayers, freezeTrainableModules, hftRoundSteps, noisyTune, seed, prompts);
     }
 
     public MethodOptions withFreeze(int layers, List<String> modules) {
-        return new MethodOptions(lora, adapter, targets, feedforward, layers, modules, hftRoundSteps, noisyTune, seed);
+        return new MethodOptions(lora, adapter, targets, feedforward, layers, modules, hftRoundSteps, noisyTune, seed, prompts);
     }
 
     public MethodOptions withHftRoundSteps(int steps) {
-        return new MethodOptions(lora, adapter, targets, feedforward, freezeTrainableLayers, freezeTrainableModules, steps, noisyTune, seed);
+        return new MethodOptions(lora, adapter, targets, feedforward, freezeTrainableLayers, freezeTrainableModules, steps, noisyTune, seed, prompts);
     }
 
     public MethodOptions withNoisyTune(double lambda) {
-        return new MethodOptions(lora, adapter, targets, feedforward, freezeTrainableLayers, freezeTrainableModules, hftRoundSteps, lambda, seed);
+        return new MethodOptions(lora, adapter, targets, feedforward, freezeTrainableLayers, freezeTrainableModules, hftRoundSteps, lambda, seed, prompts);
     }
 
     public MethodOptions withSeed(long s) {
-        return new MethodOptions(lora, adapter, targets, feedforward, freezeTrainableLayers, freezeTrainableModules, hftRoundSteps, noisyTune, s);
+        return new MethodOptions(lora, adapter, targets, feedforward, freezeTrainableLayers, freezeTrainableModules, hftRoundSteps, noisyTune, s, prompts);
+    }
+
+    public MethodOptions withPrompts(PromptOptions p) {
+        return new MethodOptions(lora, adapter, targets, feedforward, freezeTrainableLayers, freezeTrainableModules, hftRoundSteps, noisyTune, seed, p);
     }
 }

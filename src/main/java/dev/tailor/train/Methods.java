@@ -29,7 +29,8 @@ import java.util.Map;
 /** Prepares a model for a fine-tuning method: one switch over the method names. */
 public final class Methods {
 
-    public static final List<String> SUPPORTED = List.of("full", "lora", "dora", "qlora", "adapter", "ia3", "bitfit", "freeze", "hft");
+    public static final List<String> SUPPORTED = List.of("full", "lora", "dora", "qlora", "adapter", "ia3", "bitfit", "freeze", "hft",
+            "prompt", "prefix", "ptuning-v2", "mezo");
 
     /** Files of a model folder that the trained model keeps using unchanged. */
     public static final List<String> TOKENIZER_FILES = List.of("tokenizer.json", "tokenizer_config.json", "special_tokens_map.json",
@@ -39,8 +40,8 @@ public final class Methods {
 
     /**
      * Loads {@code modelDir} ready for {@code method}: adapter methods (lora, dora, qlora, adapter,
-     * ia3, bitfit) over a frozen base read in place, the others (full, freeze, hft) over float32
-     * weights that train in place. NoisyTune, when on, perturbs the pretrained tensors the method trains.
+     * ia3, bitfit, prompt, prefix, ptuning-v2) over a frozen base read in place, the others (full, freeze, hft) over float32
+     * weights that train in place; mezo over either, by its own step. NoisyTune, when on, perturbs the pretrained tensors the method trains.
      */
     public static Trainable prepare(String method, Path modelDir, MethodOptions o) {
         if (o.noisyTune() > 0 && !List.of("full", "freeze", "hft", "bitfit").contains(method)) {
@@ -57,6 +58,10 @@ public final class Methods {
             case "bitfit" -> bitfit(ModelLoader.load(modelDir, false), new BitFitConfig(o.targets()), o.noisyTune(), o.seed());
             case "freeze" -> freeze(ModelLoader.load(modelDir, true), modelDir, o.freezeTrainableLayers(), o.freezeTrainableModules(), o.noisyTune(), o.seed());
             case "hft" -> hft(ModelLoader.load(modelDir, true), modelDir, o.hftRoundSteps(), o.noisyTune(), o.seed());
+            case "prompt" -> adapter(ModelLoader.load(modelDir, false), o.prompts().prompt(), o.seed());
+            case "prefix" -> adapter(ModelLoader.load(modelDir, false), o.prompts().prefix(true), o.seed());
+            case "ptuning-v2" -> adapter(ModelLoader.load(modelDir, false), o.prompts().prefix(false), o.seed());
+            case "mezo" -> mezo(modelDir, o.lora(), o.seed(), o.prompts());
             default -> throw new IllegalArgumentException("--method '" + method + "' is not available (supported: " + SUPPORTED + ")");
         };
     }
@@ -145,6 +150,20 @@ public final class Methods {
             e.getValue().requiresGrad(true);
         }
         return tensors;
+    }
+
+    /**
+     * MeZO over every weight (saved as a full model) or over a LoRA adapter (saved as one): the
+     * tensors still carry requiresGrad so the summary counts them, but MeZO's step runs without a tape.
+     */
+    public static Trainable mezo(Path modelDir, LoraConfig lora, long seed, PromptOptions o) {
+        Trainable base = switch (o.mezoParams()) {
+            case FULL -> full(ModelLoader.load(modelDir, true), modelDir);
+            case LORA -> adapter(ModelLoader.load(modelDir, false), lora, seed);
+        };
+        List<Tensor> params = new ArrayList<>();
+        for (ParamGroup g : base.groups()) params.addAll(g.params());
+        return base.withStep(new Mezo(base.model(), params, o.mezoEps(), o.mezoDecay(), seed));
     }
 
     static void writeModel(CausalLM model, Path sourceDir, Path dir) throws IOException {

@@ -6,7 +6,7 @@ import dev.tailor.io.TensorEntry;
 import java.util.List;
 
 /** An update rule over the trainable tensors; its state is saved with each checkpoint. */
-public sealed interface Optimizer permits AdamW, Sgd {
+public sealed interface Optimizer permits AdamW, Sgd, Mezo {
 
     /** Updates every parameter from its gradient at learning rate {@code lr} (times its lrScale). */
     void step(double lr);

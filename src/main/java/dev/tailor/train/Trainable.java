@@ -15,8 +15,15 @@ import java.util.List;
  * @param groups   the trainable tensors; every other tensor stays frozen
  * @param exporter writes the trained result (full: model.safetensors + config.json; an adapter: its PEFT files)
  * @param hook     called before every optimizer step (Half Fine-Tuning picks its trainable half there)
+ * @param step     the method's own update in place of backpropagation and the optimizer (MeZO), or null
  */
-public record Trainable(CausalLM model, List<ParamGroup> groups, Exporter exporter, StepHook hook) {
+public record Trainable(CausalLM model, List<ParamGroup> groups, Exporter exporter, StepHook hook, StepFunction step) {
+
+    /** A method trained by backpropagation and the configured optimizer, with a per-step hook. */
+    public Trainable(CausalLM model, List<ParamGroup> groups, Exporter exporter, StepHook hook) { this(model, groups, exporter, hook, null); }
+
+    /** The same method updated by {@code step} instead. */
+    public Trainable withStep(StepFunction step) { return new Trainable(model, groups, exporter, hook, step); }
 
     /** Writes the trained result into a folder. */
     @FunctionalInterface
@@ -35,7 +42,7 @@ public record Trainable(CausalLM model, List<ParamGroup> groups, Exporter export
     }
 
     /** A method without a per-step hook. */
-    public Trainable(CausalLM model, List<ParamGroup> groups, Exporter exporter) { this(model, groups, exporter, StepHook.NONE); }
+    public Trainable(CausalLM model, List<ParamGroup> groups, Exporter exporter) { this(model, groups, exporter, StepHook.NONE, null); }
 
     public Trainable {
         groups = List.copyOf(groups);

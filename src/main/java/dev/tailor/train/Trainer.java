@@ -39,6 +39,7 @@ public final class Trainer {
     private final Path output;
     private final List<Param> params;
     private final Optimizer optimizer;
+    private final StepFunction stepFunction;
     private final DataOrder order;
     private final Schedule schedule;
     private final PrintStream err;
@@ -53,10 +54,11 @@ public final class Trainer {
         this.err = err;
         this.terminal = terminal;
         this.params = params(target);
-        this.optimizer = switch (cfg.optimizer()) {
+        this.optimizer = target.step() instanceof Optimizer own ? own : switch (cfg.optimizer()) {
             case ADAMW -> new AdamW(params, cfg.beta1(), cfg.beta2(), cfg.eps(), cfg.weightDecay());
             case SGD -> new Sgd(params, cfg.momentum(), cfg.weightDecay());
         };
+        this.stepFunction = target.step() != null ? target.step() : this::backpropStep;
         this.order = new DataOrder(data.sequences().size(), cfg.batchSize() * cfg.gradAccum(), cfg.seed(), cfg.shuffle());
         int total = cfg.maxSteps() > 0 ? cfg.maxSteps() : cfg.epochs() * order.stepsPerEpoch();
         this.schedule = new Schedule(cfg.schedule(), cfg.lr(), cfg.warmupFor(total), total);
@@ -89,31 +91,24 @@ public final class Trainer {
                 target.hook().beforeStep(step);
                 // 1. The learning rate of this update (the schedule is a function of the step).
                 double lr = schedule.lr(step);
-                // 2. Forward and backward over the step's micro-batches; gradients add up in the parameters.
+                // 2-5. The step's loss and the update: backpropagation, clip and optimizer (backpropStep), or the method's own (MeZO).
                 long t0 = System.nanoTime();
-                StepStats s = forwardBackward(order.step(step));
+                StepFunction.Outcome s = stepFunction.step(microBatches(order.step(step)), lr, step);
                 progress.addTokens(s.tokens());
-                // 3. A non-finite loss or gradient skips the update; too many in a row stop the run.
-                double norm = Gradients.globalNorm(params);
-                if (!Double.isFinite(s.loss()) || !Double.isFinite(norm)) {
-                    Gradients.zero(params);
+                // A non-finite loss or gradient skipped the update; too many in a row stop the run.
+                if (!s.updated()) {
                     badInARow++;
                     losses.add(Double.NaN);
-                    metrics.skipped(done, s.loss(), norm);
-                    progress.note(String.format("warning: step %d skipped: loss %s, gradient norm %s (%d in a row)", done, s.loss(), norm, badInARow));
+                    metrics.skipped(done, s.loss(), s.gradNorm());
+                    progress.note(String.format("warning: step %d skipped: loss %s, gradient norm %s (%d in a row)", done, s.loss(), s.gradNorm(), badInARow));
                     if (badInARow >= cfg.maxBadSteps()) throw stopped(done, badInARow, lastCheckpoint);
                     continue;
                 }
                 badInARow = 0;
-                // 4. Clip the global gradient norm.
-                if (cfg.maxGradNorm() > 0) Gradients.clip(params, norm, cfg.maxGradNorm());
-                // 5. Update the trainable tensors and clear their gradients.
-                optimizer.step(lr);
-                Gradients.zero(params);
                 losses.add(s.loss());
                 // 6. Metrics every step; the progress line every loggingSteps steps.
                 double seconds = (System.nanoTime() - t0) / 1e9;
-                metrics.step(done, s.loss(), lr, norm, s.tokens(), s.tokens() / seconds, (double) done / order.stepsPerEpoch());
+                metrics.step(done, s.loss(), lr, s.gradNorm(), s.tokens(), s.tokens() / seconds, (double) done / order.stepsPerEpoch());
                 if (done % cfg.loggingSteps() == 0 || done == totalSteps()) progress.show(done, s.loss(), lr);
                 // 7. Evaluate the held-out rows every evalSteps steps and at the end.
                 boolean last = done == totalSteps();
@@ -141,20 +136,42 @@ public final class Trainer {
         return new Result(start, totalSteps(), losses, evalLosses, lastCheckpoint, progress.tokensPerSecond());
     }
 
-    /** Runs every micro-batch of a step forward and backward; returns the step's mean loss over its counted tokens. */
-    private StepStats forwardBackward(int[] sequenceIds) {
-        List<List<TokenRow>> micro = new ArrayList<>();
-        long stepCounted = 0;
+    /**
+     * Steps 2-5 by backpropagation: 2. forward and backward over the micro-batches (gradients add
+     * up in the parameters); 3. a non-finite loss or gradient drops the gradients and skips the
+     * update; 4. clip the global gradient norm; 5. update the trainable tensors, clear their gradients.
+     */
+    private StepFunction.Outcome backpropStep(List<Batch> micro, double lr, int step) {
+        StepStats s = forwardBackward(micro);
+        double norm = Gradients.globalNorm(params);
+        if (!Double.isFinite(s.loss()) || !Double.isFinite(norm)) {
+            Gradients.zero(params);
+            return new StepFunction.Outcome(s.loss(), norm, s.tokens(), false);
+        }
+        if (cfg.maxGradNorm() > 0) Gradients.clip(params, norm, cfg.maxGradNorm());
+        optimizer.step(lr);
+        Gradients.zero(params);
+        return new StepFunction.Outcome(s.loss(), norm, s.tokens(), true);
+    }
+
+    /** The step's sequences as micro-batches of at most batchSize sequences, padded. */
+    private List<Batch> microBatches(int[] sequenceIds) {
+        List<Batch> micro = new ArrayList<>();
         for (int from = 0; from < sequenceIds.length; from += cfg.batchSize()) {
             List<TokenRow> rows = new ArrayList<>();
             for (int i = from; i < Math.min(sequenceIds.length, from + cfg.batchSize()); i++) rows.addAll(data.sequences().get(sequenceIds[i]));
-            for (TokenRow r : rows) stepCounted += r.countedTokens();
-            micro.add(rows);
+            micro.add(Batch.of(rows, data.padId()));
         }
+        return micro;
+    }
+
+    /** Runs every micro-batch forward and backward; returns the step's mean loss over its counted tokens. */
+    private StepStats forwardBackward(List<Batch> micro) {
+        long stepCounted = 0;
+        for (Batch b : micro) stepCounted += b.counted();
         double loss = 0;
         long tokens = 0;
-        for (List<TokenRow> rows : micro) {
-            Batch b = Batch.of(rows, data.padId());
+        for (Batch b : micro) {
             double weight = (double) b.counted() / stepCounted;
             try {
                 Tensor logits = model.forward(b.inputs());                          // (B, T, V)

@@ -40,6 +40,8 @@ class ActOpsTest {
         // swiglu(gate, up) = silu(gate) * up
         assertClose(new float[] {2 * 0.7310585786f, -0.5f * -0.2384058440f},
                 ActOps.swiglu(Tensor.of(new float[] {1, -2}, 2), Tensor.of(new float[] {2, -0.5f}, 2)).data(), 1e-7, 1e-6, "swiglu");
+        // tanh(1) = 0.7615941560, tanh(-2) = -0.9640275801
+        assertClose(new float[] {0.7615941560f, -0.9640275801f, 0f}, ActOps.tanh(Tensor.of(new float[] {1, -2, 0}, 3)).data(), 1e-7, 1e-6, "tanh");
         assertArrayEquals(new float[] {0, 0, 2}, ActOps.relu(Tensor.of(new float[] {-1, 0, 2}, 3)).data());
         // softmax([0, 0, ln 2]) = [1/4, 1/4, 1/2]
         assertClose(new float[] {0.25f, 0.25f, 0.5f}, ActOps.softmax(Tensor.of(new float[] {0, 0, (float) Math.log(2)}, 1, 3)).data(),
@@ -52,6 +54,7 @@ class ActOpsTest {
         GradCheck.check("silu", H, TOL, () -> ActOps.silu(x), x);
         GradCheck.check("gelu", H, TOL, () -> ActOps.gelu(x), x);
         GradCheck.check("swiglu", H, TOL, () -> ActOps.swiglu(x, up), x, up);
+        GradCheck.check("tanh", H, TOL, () -> ActOps.tanh(x), x);
         Tensor y = param(3, -1, 1, 7, 33);
         float[] d = y.data();
         for (int i = 0; i < d.length; i++) d[i] += Math.signum(d[i]) * 0.05f; // keep every element off the kink at 0

@@ -59,7 +59,7 @@ class TrainCommandTest {
         Files.writeString(yaml, "learning_rat: 1\n");
         String[] common = {"--model", model.toString(), "--data", data.toString(), "--output", dir.resolve("o").toString()};
         assertEquals("tailor train: " + yaml + ": unknown option 'learning_rat' (see tailor train --help)\n", run(concat(common, "train", "--config", yaml.toString()))[1]);
-        assertEquals("tailor train: --method 'lora2' is not available (supported: [full, lora, dora, qlora, adapter, ia3, bitfit, freeze, hft])\n", run(concat(common, "train", "--method", "lora2"))[1]);
+        assertEquals("tailor train: --method 'lora2' is not available (supported: [full, lora, dora, qlora, adapter, ia3, bitfit, freeze, hft, prompt, prefix, ptuning-v2, mezo])\n", run(concat(common, "train", "--method", "lora2"))[1]);
         assertEquals("tailor train: --overlong must be truncate or drop, got 'cut'\n", run(concat(common, "train", "--overlong", "cut"))[1]);
         assertEquals("tailor train: --optimizer must be adamw or sgd, got 'adam'\n", run(concat(common, "train", "--optimizer", "adam"))[1]);
         assertEquals("tailor train: --resume: no complete checkpoint in " + dir.resolve("o") + " to continue from\n", run(concat(common, "train", "--resume"))[1]);

@@ -106,6 +106,37 @@ class PeftContractTest {
     }
 
     /**
+     * Prompt learning: virtual tokens or attention prefixes are extra inputs, so the output starts
+     * away from the base and nothing merges. Three virtual tokens; the GPT-2 rows check learned
+     * positions (virtual tokens take positions 0..2, the real ones shift by 3).
+     */
+    static List<Method> promptLearning() {
+        Predicate<String> all = k -> true;
+        var text = new PromptTuningConfig(3, PromptTuningConfig.Init.TEXT, "t", null, List.of(List.of(5, 9)));
+        return List.of(
+                new Method("Prompt tuning", () -> ModelInit.create(tinyLlama(), 7),
+                        m -> Adapters.apply(m, PromptTuningConfig.of(3, PromptTuningConfig.Init.RANDOM), "a", 21), false, false, 0, all),
+                new Method("GPT-2 prompt tuning, text init", () -> ModelInit.create(tinyGpt2(), 7), m -> Adapters.apply(m, text, "a", 22),
+                        false, false, 0, all),
+                new Method("Prefix tuning (MLP)", () -> ModelInit.create(tinyLlama(), 7),
+                        m -> Adapters.apply(m, new PrefixTuningConfig(3, true, 5), "a", 23), false, false, 0, all),
+                new Method("GPT-2 prefix tuning (MLP)", () -> ModelInit.create(tinyGpt2(), 7),
+                        m -> Adapters.apply(m, new PrefixTuningConfig(3, true, 0), "a", 24), false, false, 0, all),
+                new Method("P-tuning v2", () -> ModelInit.create(tinyLlama(), 7),
+                        m -> Adapters.apply(m, new PrefixTuningConfig(3, false, 0), "a", 25), false, false, 0, all));
+    }
+
+    /**
+     * The keys that train after loading: the trained ones, except that prefixes trained through the
+     * reparameterisation MLP are saved as the MLP's output and reload as those prefixes, directly
+     * trainable (PEFT's inference mode), under the saved key.
+     */
+    static java.util.Set<String> reloadedKeys(PeftModel peft) {
+        return peft.config(peft.active()) instanceof PrefixTuningConfig c && c.prefixProjection()
+                ? java.util.Set.of("prompt_embeddings") : peft.trainable().keySet();
+    }
+
+    /**
      * The model with every matrix scaled by 6 (std 0.12 instead of 0.02), so sublayer outputs are
      * O(1) as in a trained model. At the fresh init they are O(0.02), and the gradients of methods
      * that act on those outputs (bottleneck adapters, biases behind the attention softmax) drop to
@@ -204,7 +235,7 @@ class PeftContractTest {
     }
 
     @ParameterizedTest(name = "{0}")
-    @MethodSource("methods")
+    @MethodSource({"methods", "promptLearning"})
     void outputAtInitialisationEqualsTheBase(Method m) {
         CausalLM model = m.base().get();
         float[] base = logits(model);
@@ -217,7 +248,7 @@ class PeftContractTest {
     }
 
     @ParameterizedTest(name = "{0}")
-    @MethodSource("methods")
+    @MethodSource({"methods", "promptLearning"})
     void onlyTheMethodsParametersChange(Method m) {
         CausalLM model = m.base().get();
         Map<String, float[]> baseBefore = snapshot(model.parameters());
@@ -238,7 +269,7 @@ class PeftContractTest {
     }
 
     @ParameterizedTest(name = "{0}")
-    @MethodSource("methods")
+    @MethodSource({"methods", "promptLearning"})
     void mergedEqualsUnmerged(Method m) {
         CausalLM model = m.base().get();
         PeftModel peft = m.attach().apply(model);
@@ -260,7 +291,7 @@ class PeftContractTest {
     }
 
     @ParameterizedTest(name = "{0}")
-    @MethodSource("methods")
+    @MethodSource({"methods", "promptLearning"})
     void disablingGivesTheBaseExactly(Method m) {
         CausalLM model = m.base().get();
         float[] base = logits(model);
@@ -276,7 +307,7 @@ class PeftContractTest {
     }
 
     @ParameterizedTest(name = "{0}")
-    @MethodSource("methods")
+    @MethodSource({"methods", "promptLearning"})
     void saveThenLoadGivesIdenticalOutputs(Method m, @TempDir Path dir) {
         CausalLM model = m.base().get();
         PeftModel peft = m.attach().apply(model);
@@ -287,7 +318,7 @@ class PeftContractTest {
         PeftModel loaded = Adapters.load(fresh, dir);
         assertSameOutput(adapted, logits(fresh), m + ": outputs after save and load");
         assertLayersEqual(fresh, model, m + ": outputs after save and load");
-        assertEquals(peft.trainable().keySet(), loaded.trainable().keySet(), m + ": the same tensors train after loading");
+        assertEquals(reloadedKeys(peft), loaded.trainable().keySet(), m + ": the same tensors train after loading");
     }
 
     /**
@@ -296,7 +327,7 @@ class PeftContractTest {
      * gradient, the float32 rounding of a whole-model forward divided by the step.
      */
     @ParameterizedTest(name = "{0}")
-    @MethodSource("methods")
+    @MethodSource({"methods", "promptLearning"})
     void gradientsAgreeWithFiniteDifferences(Method m) {
         CausalLM model = m.base().get();
         PeftModel peft = m.attach().apply(model);

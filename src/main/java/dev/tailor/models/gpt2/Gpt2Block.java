@@ -31,14 +31,17 @@ final class Gpt2Block {
         this.heads = heads; this.headDim = headDim; this.eps = eps;
     }
 
-    /** (B, T, C) -> (B, T, C); {@code cache} is this layer's part of the KV cache, or null. */
-    Tensor forward(Tensor x, boolean[] padding, KvCache.Layer cache) {
+    /**
+     * (B, T, C) -> (B, T, C); {@code prefixK}/{@code prefixV} (P, C) are keys every query sees
+     * (prefix tuning), or null; {@code cache} is this layer's part of the KV cache, or null.
+     */
+    Tensor forward(Tensor x, boolean[] padding, Tensor prefixK, Tensor prefixV, KvCache.Layer cache) {
         int c = heads * headDim;
         Tensor qkv = cAttn.forward(NormOps.layerNorm(x, ln1Weight, ln1Bias, eps));   // (B, T, 3C)
         Tensor q = BasicOps.sliceLast(qkv, 0, c), k = BasicOps.sliceLast(qkv, c, 2 * c), v = BasicOps.sliceLast(qkv, 2 * c, 3 * c);
         KvCache.Entry kv = cache == null ? new KvCache.Entry(k, v, padding, 0) : cache.append(k, v); // keys (B, S, C)
         var spec = new AttentionSpec(heads, heads, headDim, (float) (1.0 / Math.sqrt(headDim)), true, 0, kv.offset());
-        Tensor h = BasicOps.add(x, attnCProj.forward(AttentionOps.attention(q, kv.keys(), kv.values(), null, null, kv.padding(), spec)));
+        Tensor h = BasicOps.add(x, attnCProj.forward(AttentionOps.attention(q, kv.keys(), kv.values(), prefixK, prefixV, kv.padding(), spec)));
         Tensor m = mlpCProj.forward(ActOps.gelu(cFc.forward(NormOps.layerNorm(h, ln2Weight, ln2Bias, eps)))); // gelu: (B, T, 4C)
         return BasicOps.add(h, m);
     }

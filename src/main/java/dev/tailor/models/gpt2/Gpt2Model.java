@@ -8,6 +8,7 @@ import dev.tailor.models.CausalLM;
 import dev.tailor.models.Inputs;
 import dev.tailor.models.KvCache;
 import dev.tailor.models.ModelConfig;
+import dev.tailor.models.Prompt;
 import dev.tailor.models.WeightReader;
 import dev.tailor.nn.Linear;
 import dev.tailor.nn.LinearLayer;
@@ -20,6 +21,7 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
 
 /**
  * GPT-2: learned positions, LayerNorm, Conv1D weights stored (in, out), GELU (tanh), head tied to
@@ -37,6 +39,7 @@ public final class Gpt2Model implements CausalLM {
     private final Tensor lnFWeight, lnFBias; // transformer.ln_f: (C)
     private LinearLayer lmHead;             // tied to wte: (V, C)
     private final Map<String, Tensor> parameters;
+    private Supplier<Prompt> prompt;         // virtual tokens or attention prefixes, or null
 
     private Gpt2Model(ModelConfig config, Tensor wte, Tensor wpe, List<Gpt2Block> h, Tensor lnFWeight, Tensor lnFBias,
                       Map<String, Tensor> parameters) {
@@ -76,21 +79,31 @@ public final class Gpt2Model implements CausalLM {
     @Override public Tensor forward(Inputs in) { return forward(in, null); }
 
     @Override public Tensor forward(Inputs in, KvCache cache) {
-        int[] positions = in.positionsOrDefault();
+        Prompt p = prompt == null ? Prompt.NONE : prompt.get();
+        p.check(config);
+        if (cache != null && p.prepends()) return CausalLM.super.forward(in, cache); // virtual tokens are not cached: recompute
+        int[] positions = p.positions(in);
         for (int i = 0; i < positions.length; i++) {
             if (positions[i] >= config.maxPositionEmbeddings()) {
                 throw new IllegalArgumentException("position " + positions[i] + " at index " + i + " is beyond GPT-2's n_positions = " + config.maxPositionEmbeddings());
             }
         }
-        Tensor x = BasicOps.add(EmbeddingOps.embedding(wte, in.ids(), in.batch(), in.seq()),
-                                EmbeddingOps.embedding(wpe, positions, in.batch(), in.seq())); // (B, T, C)
+        Tensor x = EmbeddingOps.embedding(wte, in.ids(), in.batch(), in.seq());    // (B, T, C)
+        if (p.prepends()) x = BasicOps.concatSeq(p.embeddings(), x);               // (B, P+T, C): positions are added to virtual tokens too
+        x = BasicOps.add(x, EmbeddingOps.embedding(wpe, positions, in.batch(), x.dim(1)));
+        boolean[] padding = p.padding(in);
         if (cache != null) cache.extend(in);
-        for (int i = 0; i < h.size(); i++) x = h.get(i).forward(x, in.padding(), cache == null ? null : cache.layer(i));
+        for (int i = 0; i < h.size(); i++) x = h.get(i).forward(x, padding, p.key(i), p.value(i), cache == null ? null : cache.layer(i));
+        if (p.prepends()) x = BasicOps.sliceSeq(x, p.length(), x.dim(1));          // (B, T, C): the real tokens only
         if (cache != null) x = BasicOps.sliceSeq(x, in.seq() - 1, in.seq()); // (B, 1, C): the next token's logits only
         return lmHead.forward(NormOps.layerNorm(x, lnFWeight, lnFBias, (float) config.normEps())); // (B, T, V), or (B, 1, V) with a cache
     }
 
     @Override public Map<String, Tensor> parameters() { return parameters; }
+
+    @Override public void setPrompt(Supplier<Prompt> source) { this.prompt = source; }
+
+    @Override public Supplier<Prompt> prompt() { return prompt; }
 
     @Override public TensorSlot tokenEmbedding() {
         return new TensorSlot(PREFIX + "wte", () -> wte, t -> wte = t);

@@ -37,10 +37,12 @@ final class LlamaAttention {
      * @param x         (B, T, C) normalised hidden states
      * @param positions (B*T) RoPE positions
      * @param padding   (B*T) padded keys, or null
+     * @param prefixK   (P, KVH*D) keys every query sees, used as given (no RoPE, no norm), or null
+     * @param prefixV   (P, KVH*D) their values, or null
      * @param cache     this layer's KV cache (the new keys and values are appended, all are attended), or null
      * @return (B, T, C)
      */
-    Tensor forward(Tensor x, RopeTable rope, int[] positions, boolean[] padding, KvCache.Layer cache) {
+    Tensor forward(Tensor x, RopeTable rope, int[] positions, boolean[] padding, Tensor prefixK, Tensor prefixV, KvCache.Layer cache) {
         int b = x.dim(0), t = x.dim(1);
         Tensor q = qProj.forward(x);                    // (B, T, H*D)
         Tensor k = kProj.forward(x);                    // (B, T, KVH*D)
@@ -53,7 +55,7 @@ final class LlamaAttention {
         k = RopeOps.rope(k, rope, positions, kvHeads, headDim);
         KvCache.Entry kv = cache == null ? new KvCache.Entry(k, v, padding, 0) : cache.append(k, v); // keys (B, S, KVH*D)
         var spec = new AttentionSpec(heads, kvHeads, headDim, (float) (1.0 / Math.sqrt(headDim)), true, window, kv.offset());
-        Tensor y = AttentionOps.attention(q, kv.keys(), kv.values(), null, null, kv.padding(), spec); // (B, T, H*D)
+        Tensor y = AttentionOps.attention(q, kv.keys(), kv.values(), prefixK, prefixV, kv.padding(), spec); // (B, T, H*D)
         return oProj.forward(y);
     }
 }

@@ -20,9 +20,12 @@ final class LlamaBlock {
         this.postAttentionLayernorm = postAttentionLayernorm; this.mlp = mlp; this.eps = eps;
     }
 
-    /** (B, T, C) -> (B, T, C); {@code cache} is this layer's part of the KV cache, or null. */
-    Tensor forward(Tensor x, RopeTable rope, int[] positions, boolean[] padding, KvCache.Layer cache) {
-        Tensor h = BasicOps.add(x, selfAttn.forward(NormOps.rmsNorm(x, inputLayernorm, eps), rope, positions, padding, cache));
+    /**
+     * (B, T, C) -> (B, T, C); {@code prefixK}/{@code prefixV} (P, KVH*D) are keys every query sees
+     * (prefix tuning), or null; {@code cache} is this layer's part of the KV cache, or null.
+     */
+    Tensor forward(Tensor x, RopeTable rope, int[] positions, boolean[] padding, Tensor prefixK, Tensor prefixV, KvCache.Layer cache) {
+        Tensor h = BasicOps.add(x, selfAttn.forward(NormOps.rmsNorm(x, inputLayernorm, eps), rope, positions, padding, prefixK, prefixV, cache));
         return BasicOps.add(h, mlp.forward(NormOps.rmsNorm(h, postAttentionLayernorm, eps)));
     }
 }

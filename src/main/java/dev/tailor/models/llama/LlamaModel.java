@@ -10,6 +10,7 @@ import dev.tailor.models.CausalLM;
 import dev.tailor.models.Inputs;
 import dev.tailor.models.KvCache;
 import dev.tailor.models.ModelConfig;
+import dev.tailor.models.Prompt;
 import dev.tailor.models.WeightReader;
 import dev.tailor.nn.Linear;
 import dev.tailor.nn.LinearLayer;
@@ -20,6 +21,7 @@ import dev.tailor.tensor.Tensor;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
 
 /**
  * The Llama family: Llama 2/3, SmolLM, TinyLlama, Mistral (sliding window), Qwen2 (q/k/v biases),
@@ -34,6 +36,7 @@ public final class LlamaModel implements CausalLM {
     private LinearLayer lmHead;              // lm_head: (V, C), or the embedding when tied
     private final RopeTable rope;
     private final Map<String, Tensor> parameters;
+    private Supplier<Prompt> prompt;         // virtual tokens or attention prefixes, or null
     private boolean checkpointing;           // recompute each block's forward in backward
 
     private LlamaModel(ModelConfig config, Tensor embedTokens, List<LlamaBlock> layers, Tensor norm, LinearLayer lmHead,
@@ -93,23 +96,35 @@ public final class LlamaModel implements CausalLM {
     @Override public Tensor forward(Inputs in) { return forward(in, null); }
 
     @Override public Tensor forward(Inputs in, KvCache cache) {
-        int[] positions = in.positionsOrDefault();
+        Prompt p = prompt == null ? Prompt.NONE : prompt.get();
+        p.check(config);
+        if (cache != null && p.prepends()) return CausalLM.super.forward(in, cache); // virtual tokens are not cached: recompute
+        int[] positions = p.positions(in);
+        boolean[] padding = p.padding(in);
         if (cache != null) cache.extend(in);
         Tensor x = EmbeddingOps.embedding(embedTokens, in.ids(), in.batch(), in.seq()); // (B, T, C)
+        if (p.prepends()) x = BasicOps.concatSeq(p.embeddings(), x);                    // (B, P+T, C)
         for (int i = 0; i < layers.size(); i++) {
             LlamaBlock layer = layers.get(i);
             KvCache.Layer layerCache = cache == null ? null : cache.layer(i);
+            Tensor prefixKey = p.key(i), prefixValue = p.value(i); // (B, Hkv, P, D) each, or null
             // Activation checkpointing keeps only each block's input; backward recomputes the block.
+            // The prefixes are captured, so the recomputed backward adds into their gradients too.
             x = checkpointing && cache == null
-                    ? Recompute.checkpoint("block", x, h -> layer.forward(h, rope, positions, in.padding(), null))
-                    : layer.forward(x, rope, positions, in.padding(), layerCache);
+                    ? Recompute.checkpoint("block", x, h -> layer.forward(h, rope, positions, padding, prefixKey, prefixValue, null))
+                    : layer.forward(x, rope, positions, padding, prefixKey, prefixValue, layerCache);
         }
+        if (p.prepends()) x = BasicOps.sliceSeq(x, p.length(), x.dim(1)); // (B, T, C): the real tokens only
         if (cache != null) x = BasicOps.sliceSeq(x, in.seq() - 1, in.seq()); // (B, 1, C): the next token's logits only
         x = NormOps.rmsNorm(x, norm, (float) config.normEps());
         return lmHead.forward(x); // (B, T, V), or (B, 1, V) with a cache
     }
 
     @Override public Map<String, Tensor> parameters() { return parameters; }
+
+    @Override public void setPrompt(Supplier<Prompt> source) { this.prompt = source; }
+
+    @Override public Supplier<Prompt> prompt() { return prompt; }
 
     @Override public void checkpointing(boolean on) { checkpointing = on; }
 
