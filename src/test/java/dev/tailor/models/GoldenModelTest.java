@@ -10,6 +10,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 import java.nio.file.Path;
 import java.util.Map;
 
+import static dev.tailor.models.Golden.*;
 import static org.junit.jupiter.api.Assertions.*;
 
 /**
@@ -19,48 +20,6 @@ import static org.junit.jupiter.api.Assertions.*;
  * summation order differs between the two implementations, nothing else).
  */
 class GoldenModelTest {
-
-    static Path fixture(String name) {
-        try {
-            return Path.of(GoldenModelTest.class.getResource("/golden/" + name + "/golden.safetensors").toURI()).getParent();
-        } catch (java.net.URISyntaxException e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
-    /** The golden batch: input_ids and labels, both (2, 17). */
-    record Batch(Inputs inputs, int[] labels) {
-        static Batch of(SafetensorsFile golden) {
-            int[] ids = toInts(golden.longs("input_ids"));
-            int[] labels = toInts(golden.longs("labels"));
-            int b = golden.info("input_ids").shape().dim(0), t = golden.info("input_ids").shape().dim(1);
-            return new Batch(Inputs.of(ids, b, t), labels);
-        }
-    }
-
-    static int[] toInts(long[] v) {
-        int[] out = new int[v.length];
-        for (int i = 0; i < v.length; i++) out[i] = Math.toIntExact(v[i]);
-        return out;
-    }
-
-    static void assertClose(String what, Tensor expected, float[] actual, double tol) {
-        assertNotNull(actual, what + ": no gradient was computed");
-        assertEquals(expected.size(), actual.length, what + ": element count");
-        double maxDiff = 0;
-        int at = -1;
-        for (int i = 0; i < actual.length; i++) {
-            double d = Math.abs(expected.get(i) - actual[i]);
-            if (!(d <= maxDiff)) { maxDiff = d; at = i; }
-        }
-        assertTrue(maxDiff <= tol, what + ": max |diff| " + maxDiff + " at " + at + " exceeds " + tol);
-    }
-
-    static double maxAbs(Tensor t) {
-        double m = 0;
-        for (int i = 0; i < t.size(); i++) m = Math.max(m, Math.abs(t.get(i)));
-        return m;
-    }
 
     @ParameterizedTest
     @ValueSource(strings = {"llama", "llama3-bf16", "llama-bias", "qwen2", "qwen3", "qwen2-yarn", "gpt2", "gpt2-hubkeys", "mistral-sliding"})

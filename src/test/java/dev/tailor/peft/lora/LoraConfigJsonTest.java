@@ -29,16 +29,16 @@ class LoraConfigJsonTest {
 
     @Test
     void readsTheFixtureConfigs() {
-        LoraConfig lora = LoraConfigJson.read(LoraGoldenTest.fixture("llama").resolve("lora/adapter_config.json"));
+        LoraConfig lora = LoraConfigJson.read(dev.tailor.models.Golden.fixture("llama").resolve("lora/adapter_config.json"));
         assertEquals(4, lora.r());
         assertEquals(8.0, lora.loraAlpha());
         assertEquals(new Targets.Names(List.of("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj")), lora.targetModules());
         assertFalse(lora.useDora());
         assertEquals(LoraConfig.Bias.NONE, lora.bias());
         assertEquals(2.0f, lora.scaleFor("model.layers.0.self_attn.q_proj"));
-        assertTrue(LoraConfigJson.read(LoraGoldenTest.fixture("llama").resolve("dora/adapter_config.json")).useDora());
+        assertTrue(LoraConfigJson.read(dev.tailor.models.Golden.fixture("llama").resolve("dora/adapter_config.json")).useDora());
         assertEquals(new Targets.Names(List.of("c_attn", "c_proj", "c_fc")),
-                ((LoraConfig) Adapters.readConfig(LoraGoldenTest.fixture("gpt2").resolve("lora"))).targetModules());
+                ((LoraConfig) Adapters.readConfig(dev.tailor.models.Golden.fixture("gpt2").resolve("lora"))).targetModules());
     }
 
     @Test

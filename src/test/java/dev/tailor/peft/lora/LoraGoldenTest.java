@@ -4,6 +4,7 @@ import dev.tailor.autograd.LossOps;
 import dev.tailor.autograd.Tape;
 import dev.tailor.io.SafetensorsFile;
 import dev.tailor.models.CausalLM;
+import dev.tailor.models.Golden.Batch;
 import dev.tailor.models.Inputs;
 import dev.tailor.models.ModelLoader;
 import dev.tailor.peft.Adapters;
@@ -15,10 +16,10 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-import java.net.URISyntaxException;
 import java.nio.file.Path;
 import java.util.Map;
 
+import static dev.tailor.models.Golden.*;
 import static org.junit.jupiter.api.Assertions.*;
 
 /**
@@ -31,47 +32,6 @@ import static org.junit.jupiter.api.Assertions.*;
 class LoraGoldenTest {
 
     static final String[] ALL = {"llama", "llama3-bf16", "llama-bias", "qwen2", "qwen3", "qwen2-yarn", "gpt2", "gpt2-hubkeys", "mistral-sliding"};
-
-    static Path fixture(String name) {
-        try {
-            return Path.of(LoraGoldenTest.class.getResource("/golden/" + name + "/golden.safetensors").toURI()).getParent();
-        } catch (URISyntaxException e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
-    /** The golden batch: input_ids and labels, both (2, 17). */
-    record Batch(Inputs inputs, int[] labels) {
-        static Batch of(SafetensorsFile golden) {
-            long[] ids = golden.longs("input_ids"), labels = golden.longs("labels");
-            int b = golden.info("input_ids").shape().dim(0), t = golden.info("input_ids").shape().dim(1);
-            return new Batch(Inputs.of(toInts(ids), b, t), toInts(labels));
-        }
-
-        private static int[] toInts(long[] v) {
-            int[] out = new int[v.length];
-            for (int i = 0; i < v.length; i++) out[i] = Math.toIntExact(v[i]);
-            return out;
-        }
-    }
-
-    static void assertClose(String what, Tensor expected, float[] actual, double tol) {
-        assertNotNull(actual, what + ": nothing computed");
-        assertEquals(expected.size(), actual.length, what + ": element count");
-        double worst = 0;
-        int at = -1;
-        for (int i = 0; i < actual.length; i++) {
-            double d = Math.abs(expected.get(i) - actual[i]);
-            if (!(d <= worst)) { worst = d; at = i; }
-        }
-        assertTrue(worst <= tol, what + ": max |diff| " + worst + " at " + at + " exceeds " + tol);
-    }
-
-    static double maxAbs(Tensor t) {
-        double m = 0;
-        for (int i = 0; i < t.size(); i++) m = Math.max(m, Math.abs(t.get(i)));
-        return m;
-    }
 
     @ParameterizedTest
     @ValueSource(strings = {"llama", "llama3-bf16", "llama-bias", "qwen2", "qwen3", "qwen2-yarn", "gpt2", "gpt2-hubkeys", "mistral-sliding"})

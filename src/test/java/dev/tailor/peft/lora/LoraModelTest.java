@@ -7,6 +7,7 @@ import dev.tailor.io.SafetensorsFile;
 import dev.tailor.io.SafetensorsWriter;
 import dev.tailor.io.TensorEntry;
 import dev.tailor.models.CausalLM;
+import dev.tailor.models.Golden;
 import dev.tailor.models.ModelLoader;
 import dev.tailor.peft.Adapters;
 import dev.tailor.peft.LoraConfig;
@@ -31,13 +32,13 @@ import static org.junit.jupiter.api.Assertions.*;
 /** Several adapters on one base, modules_to_save, trainable biases, LoRA+ groups, refusals, and the merge command. */
 class LoraModelTest {
 
-    static final Path LLAMA = LoraGoldenTest.fixture("llama");
+    static final Path LLAMA = Golden.fixture("llama");
 
-    static LoraGoldenTest.Batch batch(Path fixture) {
-        return LoraGoldenTest.Batch.of(SafetensorsFile.open(fixture.resolve("golden.safetensors")));
+    static Golden.Batch batch(Path fixture) {
+        return Golden.Batch.of(SafetensorsFile.open(fixture.resolve("golden.safetensors")));
     }
 
-    static float[] logits(CausalLM m, LoraGoldenTest.Batch b) {
+    static float[] logits(CausalLM m, Golden.Batch b) {
         try (var g = Tape.noGrad()) {
             return m.forward(b.inputs()).data();
         }
@@ -53,12 +54,12 @@ class LoraModelTest {
         assertEquals("dora", peft.active(), "the adapter loaded last is active");
         for (int round = 0; round < 2; round++) {
             peft.setActive("lora");
-            LoraGoldenTest.assertClose("lora active", golden.tensor("lora.logits"), logits(model, b), 1e-4);
+            Golden.assertClose("lora active", golden.tensor("lora.logits"), logits(model, b), 1e-4);
             peft.setActive("dora");
-            LoraGoldenTest.assertClose("dora active", golden.tensor("dora.logits"), logits(model, b), 1e-4);
+            Golden.assertClose("dora active", golden.tensor("dora.logits"), logits(model, b), 1e-4);
             peft.disable();
             assertNull(peft.active());
-            LoraGoldenTest.assertClose("disabled", golden.tensor("logits"), logits(model, b), 1e-4);
+            Golden.assertClose("disabled", golden.tensor("logits"), logits(model, b), 1e-4);
         }
         peft.setActive("lora");
         CausalLM single = ModelLoader.load(LLAMA.resolve("model"), false);
@@ -115,7 +116,7 @@ class LoraModelTest {
      */
     @Test
     void aSavedEmbeddingTrainsAloneAndMergesUntied(@TempDir Path tmp) {
-        Path qwen = LoraGoldenTest.fixture("qwen2");
+        Path qwen = Golden.fixture("qwen2");
         var b = batch(qwen);
         CausalLM model = ModelLoader.load(qwen.resolve("model"), false);
         assertTrue(model.config().tieWordEmbeddings());
@@ -153,7 +154,7 @@ class LoraModelTest {
 
     @Test
     void gpt2CannotMergeAnUntiedHead(@TempDir Path tmp) {
-        Path gpt2 = LoraGoldenTest.fixture("gpt2");
+        Path gpt2 = Golden.fixture("gpt2");
         CausalLM model = ModelLoader.load(gpt2.resolve("model"), false);
         PeftModel peft = Adapters.apply(model, LoraConfig.of(2, 4, new Targets.Names(List.of("c_attn"))).withModulesToSave(List.of("lm_head")), "h", 1);
         var e = assertThrows(IllegalArgumentException.class, () -> MergedCheckpoint.write(peft, gpt2.resolve("model"), tmp));
@@ -162,7 +163,7 @@ class LoraModelTest {
 
     @Test
     void biasSettingsChooseWhichBiasesTrain() {
-        Path bias = LoraGoldenTest.fixture("llama-bias");
+        Path bias = Golden.fixture("llama-bias");
         CausalLM model = ModelLoader.load(bias.resolve("model"), false);
         LoraModel peft = LoraModel.wrap(model);
         peft.add("all", LoraConfig.of(2, 4, new Targets.Names(List.of("q_proj"))).withBias(LoraConfig.Bias.ALL), 1);
@@ -173,7 +174,7 @@ class LoraModelTest {
         assertFalse(peft.trainable().containsKey("base_model.model.model.layers.0.mlp.up_proj.bias"));
         assertTrue(peft.trainable().containsKey("base_model.model.model.layers.0.self_attn.q_proj.base_layer.bias"));
 
-        CausalLM gpt2 = ModelLoader.load(LoraGoldenTest.fixture("gpt2").resolve("model"), false);
+        CausalLM gpt2 = ModelLoader.load(Golden.fixture("gpt2").resolve("model"), false);
         var e = assertThrows(IllegalArgumentException.class,
                 () -> Adapters.apply(gpt2, LoraConfig.of(2, 4, new Targets.Names(List.of("c_attn"))).withBias(LoraConfig.Bias.ALL), "x", 1));
         assertTrue(e.getMessage().contains("ln_1.bias"), "GPT-2's LayerNorm biases are named: " + e.getMessage());
