@@ -31,8 +31,6 @@ import static org.junit.jupiter.api.Assertions.*;
  */
 class LoraGoldenTest {
 
-    static final String[] ALL = {"llama", "llama3-bf16", "llama-bias", "qwen2", "qwen3", "qwen2-yarn", "gpt2", "gpt2-hubkeys", "mistral-sliding"};
-
     @ParameterizedTest
     @ValueSource(strings = {"llama", "llama3-bf16", "llama-bias", "qwen2", "qwen3", "qwen2-yarn", "gpt2", "gpt2-hubkeys", "mistral-sliding"})
     void loraMatchesTheReference(String name) {
