@@ -1,8 +1,6 @@
 package dev.tailor.peft;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.json.JsonMapper;
 import dev.tailor.models.CausalLM;
 import dev.tailor.peft.adapter.BottleneckPlan;
 import dev.tailor.peft.bitfit.BitFitPlan;
@@ -12,8 +10,6 @@ import dev.tailor.peft.lora.LoraModel;
 import dev.tailor.peft.prompt.PromptConfigJson;
 import dev.tailor.peft.prompt.PromptLearningModel;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -30,7 +26,6 @@ public final class Adapters {
     public static final List<String> SUPPORTED_TYPES = List.of("LORA", "IA3", "BOTTLENECK", "BITFIT",
             "PROMPT_TUNING", "PREFIX_TUNING");
 
-    private static final JsonMapper JSON = new JsonMapper();
 
     private Adapters() {}
 
@@ -79,15 +74,7 @@ public final class Adapters {
     public static PeftConfig readConfig(Path adapterDir) {
         Path file = adapterDir.resolve(CONFIG_FILE);
         if (!Files.isRegularFile(file)) throw new IllegalArgumentException(adapterDir + ": no " + CONFIG_FILE + " (not a PEFT adapter folder)");
-        JsonNode root;
-        try {
-            root = JSON.readTree(Files.readString(file));
-        } catch (JsonProcessingException e) {
-            throw new IllegalArgumentException(file + ": not valid JSON: " + e.getOriginalMessage(), e);
-        } catch (IOException e) {
-            throw new UncheckedIOException(file + ": cannot read: " + e.getMessage(), e);
-        }
-        if (root == null || !root.isObject()) throw new IllegalArgumentException(file + ": expected a JSON object");
+        JsonNode root = JsonFields.read(file).root();
         JsonNode type = root.get("peft_type");
         String t = type != null && type.isTextual() ? type.textValue() : String.valueOf(type);
         return switch (t) {

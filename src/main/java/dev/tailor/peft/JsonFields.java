@@ -1,7 +1,13 @@
 package dev.tailor.peft;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.json.JsonMapper;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -10,6 +16,23 @@ import java.util.Map;
 
 /** Typed reads of one JSON object; JSON null counts as absent, as Python's None. */
 public record JsonFields(Path file, JsonNode root) {
+
+    // A key given twice is refused: Python keeps the last silently, which hides a broken file.
+    private static final JsonMapper JSON = JsonMapper.builder().enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build();
+
+    /** Reads {@code file}, which must hold one JSON object; errors name the file. */
+    public static JsonFields read(Path file) {
+        JsonNode root;
+        try {
+            root = JSON.readTree(Files.readString(file));
+        } catch (JsonProcessingException e) {
+            throw new IllegalArgumentException(file + ": not valid JSON: " + e.getOriginalMessage(), e);
+        } catch (IOException e) {
+            throw new UncheckedIOException(file + ": cannot read: " + e.getMessage(), e);
+        }
+        if (root == null || !root.isObject()) throw new IllegalArgumentException(file + ": expected a JSON object");
+        return new JsonFields(file, root);
+    }
 
     public JsonNode node(String key) {
         JsonNode n = root.get(key);

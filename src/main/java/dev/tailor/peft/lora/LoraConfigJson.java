@@ -1,6 +1,5 @@
 package dev.tailor.peft.lora;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.SerializationFeature;
@@ -14,7 +13,6 @@ import dev.tailor.peft.Targets;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -48,15 +46,7 @@ public final class LoraConfigJson {
     private LoraConfigJson() {}
 
     public static LoraConfig read(Path file) {
-        JsonNode root;
-        try {
-            root = JSON.readTree(Files.readString(file));
-        } catch (JsonProcessingException e) {
-            throw new IllegalArgumentException(file + ": not valid JSON: " + e.getOriginalMessage(), e);
-        } catch (IOException e) {
-            throw new UncheckedIOException(file + ": cannot read: " + e.getMessage(), e);
-        }
-        if (root == null || !root.isObject()) throw new IllegalArgumentException(file + ": expected a JSON object");
+        JsonNode root = JsonFields.read(file).root();
         return parse(file, root);
     }
 
