@@ -45,6 +45,7 @@ public final class Tape {
     public static void record(String op, Tensor out, Rule rule) {
         out.requiresGrad(true);
         get().entries.add(new Entry(op, out, rule));
+        OpProfile.forward(op);
     }
 
     /** Number of entries recorded since the last backward or clear. */
@@ -97,7 +98,11 @@ public final class Tape {
         try {
             for (int i = es.size() - 1; i >= 0; i--) {
                 Entry e = es.get(i);
-                if (e.out.grad() != null) e.rule.backward();
+                if (e.out.grad() != null) {
+                    long t0 = System.nanoTime();
+                    e.rule.backward();
+                    OpProfile.backward(e.op, System.nanoTime() - t0);
+                }
                 // Every op reading e.out was recorded later and has run: its gradient and the
                 // activations the rule kept are garbage from here on, not at the end of backward.
                 e.out.dropGrad();

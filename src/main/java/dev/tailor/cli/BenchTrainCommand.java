@@ -65,6 +65,7 @@ public final class BenchTrainCommand implements Runnable {
     @Option(names = "--blas-gflops", description = "OpenBLAS's GEMM rate in GFLOP/s on this machine (bench/openblas_gemm.py), for the MFU") Double blasGflops;
     @Option(names = "--engine-gflops", description = "use this engine GEMM rate instead of measuring it after the steps; 0 = skip (no engine MFU)") Double engineGflops;
     @Option(names = "--seed", defaultValue = "0", description = "seed of the weights, the adapter and the tokens (default: ${DEFAULT-VALUE})") long seed;
+    @Option(names = "--profile", description = "print the wall time of each op (forward and backward) per step, largest first") boolean profile;
     @Option(names = "--json", description = "print one JSON line: {\"tokens_per_s\":..,\"step_s\":..,\"peak_rss_mb\":..,\"mfu\":..,...}") boolean json;
 
     @Override public void run() {
@@ -76,7 +77,7 @@ public final class BenchTrainCommand implements Runnable {
         Trainable target = prepare();
         target.model().checkpointing(checkpointing);
         StepFlops flops = StepFlops.of(target.model(), batch, seq);
-        StepBenchmark.Result r = StepBenchmark.run(target, batch, seq, steps, seed);
+        StepBenchmark.Result r = StepBenchmark.run(target, batch, seq, steps, seed, profile);
         double peakMb = peakRssMb();                                  // before the GEMM measurement allocates anything
         double stepS = r.medianSeconds(), tokensPerS = batch * seq / stepS, achieved = flops.total() / stepS * 1e-9;
         double engine = engineGflops != null ? engineGflops : bestEngineGflops(target.model().config(), batch * seq);
@@ -92,6 +93,7 @@ public final class BenchTrainCommand implements Runnable {
         } else {
             report(out, target, flops, r, stepS, tokensPerS, achieved, engine, peakMb);
         }
+        if (profile) out.print(dev.tailor.autograd.OpProfile.report(steps));
         out.flush();
     }
 

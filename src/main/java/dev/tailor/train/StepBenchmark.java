@@ -1,6 +1,7 @@
 package dev.tailor.train;
 
 import dev.tailor.autograd.LossOps;
+import dev.tailor.autograd.OpProfile;
 import dev.tailor.autograd.Tape;
 import dev.tailor.models.CausalLM;
 import dev.tailor.models.Inputs;
@@ -30,6 +31,11 @@ public final class StepBenchmark {
     private StepBenchmark() {}
 
     public static Result run(Trainable target, int batch, int seq, int steps, long seed) {
+        return run(target, batch, seq, steps, seed, false);
+    }
+
+    /** As {@link #run(Trainable, int, int, int, long)}; with {@code profile}, the timed steps are charged op by op to {@link OpProfile}. */
+    public static Result run(Trainable target, int batch, int seq, int steps, long seed, boolean profile) {
         if (batch < 1 || seq < 2 || steps < 1) throw new IllegalArgumentException("need batch >= 1, seq >= 2, steps >= 1; got " + batch + ", " + seq + ", " + steps);
         CausalLM model = target.model();
         int vocab = model.config().vocabSize();
@@ -41,10 +47,13 @@ public final class StepBenchmark {
         for (int s = -1; s < steps; s++) {
             int[] ids = new int[batch * seq]; // (B*T) random tokens; the labels are the same ids, shifted
             for (int i = 0; i < ids.length; i++) ids[i] = rnd.nextInt(vocab);
+            if (s == 0 && profile) OpProfile.start();
+            OpProfile.mark();
             long t0 = System.nanoTime();
             loss = step(model, params, opt, Inputs.of(ids, batch, seq));
             if (s >= 0) seconds[s] = (System.nanoTime() - t0) / 1e9;
         }
+        OpProfile.stop();
         if (!Double.isFinite(loss)) throw new IllegalStateException("the benchmark's last step had loss " + loss);
         return new Result(seconds, loss);
     }
@@ -55,14 +64,19 @@ public final class StepBenchmark {
             Tensor logits = model.forward(in);                              // (B, T, V)
             Tensor mean = LossOps.crossEntropy(logits, in.ids(), true);
             loss = mean.item();
+            OpProfile.mark();
             Tape.backward(mean);
         } finally {
             Tape.clear();
         }
+        OpProfile.mark();
         double norm = Gradients.globalNorm(params);
         Gradients.clip(params, norm, 1.0);
+        OpProfile.charge("step", "norm and clip");
         opt.step(1e-4);
+        OpProfile.charge("step", "optimizer");
         Gradients.zero(params);
+        OpProfile.charge("step", "zero grads");
         return loss;
     }
 }
