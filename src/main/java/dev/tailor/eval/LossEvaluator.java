@@ -1,6 +1,5 @@
 package dev.tailor.eval;
 
-import dev.tailor.autograd.LossOps;
 import dev.tailor.autograd.Tape;
 import dev.tailor.data.DataException;
 import dev.tailor.data.TokenRow;
@@ -31,8 +30,7 @@ public final class LossEvaluator {
                 if (row.ids().length > maxLen) {
                     throw new DataException(row.where() + ": " + row.ids().length + " tokens exceed the model's context of " + maxLen);
                 }
-                var logits = model.forward(Inputs.of(row.ids(), 1, row.ids().length)); // (1, T, V)
-                sum += (double) LossOps.crossEntropy(logits, row.labels(), true).item() * n;
+                sum += (double) model.loss(Inputs.of(row.ids(), 1, row.ids().length), row.labels(), true).item() * n;
                 tokens += n;
             }
         }

@@ -1,6 +1,7 @@
 package dev.tailor.models;
 
 import dev.tailor.autograd.BasicOps;
+import dev.tailor.autograd.LossOps;
 import dev.tailor.nn.LinearSlot;
 import dev.tailor.nn.TensorSlot;
 import dev.tailor.tensor.Tensor;
@@ -31,6 +32,21 @@ public interface CausalLM {
         cache.extend(in);
         Tensor logits = forward(cache.history()); // (B, length, V)
         return BasicOps.sliceSeq(logits, cache.length() - 1, cache.length());
+    }
+
+    /**
+     * The training loss of a batch: the mean cross-entropy of {@link #forward(Inputs)}'s logits
+     * against {@code labels} with Hugging Face's rules ({@link LossOps#crossEntropy}: the shift,
+     * -100 ignored, the mean over counted tokens, NaN when none counts), recorded on the tape when
+     * anything is trainable. Training and evaluation call this rather than forward: the models
+     * override it to fuse the output head with the loss ({@link HeadLoss}), so the (B, T, V)
+     * logits and their gradient are never held; this default, for a model that wraps another,
+     * goes through the logits.
+     *
+     * @param labels (B * T) token ids in [0, V) or -100
+     */
+    default Tensor loss(Inputs in, int[] labels, boolean shift) {
+        return LossOps.crossEntropy(forward(in), labels, shift);
     }
 
     /**

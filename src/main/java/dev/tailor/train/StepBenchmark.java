@@ -1,6 +1,5 @@
 package dev.tailor.train;
 
-import dev.tailor.autograd.LossOps;
 import dev.tailor.autograd.OpProfile;
 import dev.tailor.autograd.Tape;
 import dev.tailor.models.CausalLM;
@@ -13,8 +12,8 @@ import java.util.SplittableRandom;
 
 /**
  * Times optimizer steps of a {@link Trainable} on random tokens, each step as the {@link Trainer}
- * runs one: forward, mean cross-entropy, backward, global gradient norm and clipping to 1, AdamW
- * update, gradients zeroed. One untimed warm-up step comes first (it also allocates the optimizer
+ * runs one: forward and mean cross-entropy ({@link CausalLM#loss}: the head fused with the loss),
+ * backward, global gradient norm and clipping to 1, AdamW update, gradients zeroed. One untimed warm-up step comes first (it also allocates the optimizer
  * state and the gradient buffers of the parameters).
  */
 public final class StepBenchmark {
@@ -61,8 +60,7 @@ public final class StepBenchmark {
     private static double step(CausalLM model, List<Param> params, Optimizer opt, Inputs in) {
         double loss;
         try {
-            Tensor logits = model.forward(in);                              // (B, T, V)
-            Tensor mean = LossOps.crossEntropy(logits, in.ids(), true);
+            Tensor mean = model.loss(in, in.ids(), true);                   // the head fused with the loss, as the Trainer runs it
             loss = mean.item();
             OpProfile.mark();
             Tape.backward(mean);

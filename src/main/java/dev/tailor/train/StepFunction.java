@@ -1,6 +1,5 @@
 package dev.tailor.train;
 
-import dev.tailor.autograd.LossOps;
 import dev.tailor.autograd.Tape;
 import dev.tailor.data.Batch;
 import dev.tailor.models.CausalLM;
@@ -36,7 +35,7 @@ public interface StepFunction {
         double loss = 0;
         try (var g = Tape.noGrad()) {
             for (Batch b : batches) {
-                double mean = LossOps.crossEntropy(model.forward(b.inputs()), b.labels(), true).item();
+                double mean = model.loss(b.inputs(), b.labels(), true).item();
                 loss += mean * b.counted() / counted;
             }
         }

@@ -2,7 +2,6 @@ package dev.tailor.train;
 
 import dev.tailor.peft.ParamGroup;
 import dev.tailor.autograd.BasicOps;
-import dev.tailor.autograd.LossOps;
 import dev.tailor.autograd.Tape;
 import dev.tailor.data.Batch;
 import dev.tailor.data.TokenRow;
@@ -174,8 +173,7 @@ public final class Trainer {
         for (Batch b : micro) {
             double weight = (double) b.counted() / stepCounted;
             try {
-                Tensor logits = model.forward(b.inputs());                          // (B, T, V)
-                Tensor mean = LossOps.crossEntropy(logits, b.labels(), true);       // mean over this batch's counted tokens
+                Tensor mean = model.loss(b.inputs(), b.labels(), true);             // mean over this batch's counted tokens; no (B, T, V) logits
                 loss += mean.item() * weight;
                 Tape.backward(BasicOps.scale(mean, (float) weight));
             } finally {

@@ -111,7 +111,7 @@ class RecomputeTest {
     private static Map<String, float[]> modelGradients(CausalLM model, List<Tensor> params, boolean checkpoint) {
         model.checkpointing(checkpoint);
         for (Tensor p : params) p.dropGrad();
-        Tensor loss = LossOps.crossEntropy(model.forward(INPUTS), INPUTS.ids(), true);
+        Tensor loss = model.loss(INPUTS, INPUTS.ids(), true);
         Tape.backward(loss);
         Map<String, float[]> out = new LinkedHashMap<>();
         for (int i = 0; i < params.size(); i++) {

@@ -35,6 +35,8 @@ class GoldenModelTest {
                 float loss = LossOps.crossEntropy(logits, batch.labels(), true).item();
                 float expected = golden.tensor("loss").get(0);
                 assertEquals(expected, loss, 1e-5 * Math.abs(expected), name + " loss");
+                float fused = model.loss(batch.inputs(), batch.labels(), true).item(); // the head fused with the loss, as training runs it
+                assertEquals(expected, fused, 1e-5 * Math.abs(expected), name + " loss through model.loss");
             }
         }
     }
@@ -47,7 +49,8 @@ class GoldenModelTest {
             SafetensorsFile golden = SafetensorsFile.open(dir.resolve("golden.safetensors"));
             Batch batch = Batch.of(golden);
             CausalLM model = ModelLoader.load(dir.resolve("model"), true);
-            Tensor loss = LossOps.crossEntropy(model.forward(batch.inputs()), batch.labels(), true);
+            Tensor loss = model.loss(batch.inputs(), batch.labels(), true); // the training path: no (B, T, V) logits
+            assertEquals(golden.tensor("loss").get(0), loss.item(), 1e-5 * Math.abs(golden.tensor("loss").get(0)), name + " loss");
             Tape.backward(loss);
             Map<String, Tensor> params = model.parameters();
             int checked = 0;

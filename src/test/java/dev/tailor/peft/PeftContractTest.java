@@ -1,7 +1,6 @@
 package dev.tailor.peft;
 
 import dev.tailor.autograd.GradCheck;
-import dev.tailor.autograd.LossOps;
 import dev.tailor.autograd.Tape;
 import dev.tailor.models.CausalLM;
 import dev.tailor.models.Inputs;
@@ -177,7 +176,7 @@ class PeftContractTest {
     /** Two plain SGD steps over the method's parameter groups: B leaves zero in the first, A moves in the second. */
     static void train(PeftModel peft) {
         for (int step = 0; step < 2; step++) {
-            Tensor loss = LossOps.crossEntropy(peft.model().forward(INPUTS), LABELS, true);
+            Tensor loss = peft.model().loss(INPUTS, LABELS, true);
             Tape.backward(loss);
             for (ParamGroup g : peft.paramGroups()) {
                 for (Tensor p : g.params()) {

@@ -1,6 +1,5 @@
 package dev.tailor.train;
 
-import dev.tailor.autograd.LossOps;
 import dev.tailor.autograd.Tape;
 import dev.tailor.data.Batch;
 import dev.tailor.data.TokenRow;
@@ -52,7 +51,7 @@ class MezoTest {
     /** ∇L by backpropagation, per tensor. */
     static float[][] gradient(Trainable t, List<Batch> batches) {
         Batch b = batches.getFirst();
-        Tape.backward(LossOps.crossEntropy(t.model().forward(b.inputs()), b.labels(), true));
+        Tape.backward(t.model().loss(b.inputs(), b.labels(), true));
         List<Tensor> ps = params(t);
         float[][] g = new float[ps.size()][];
         for (int k = 0; k < ps.size(); k++) { g[k] = ps.get(k).grad().clone(); ps.get(k).dropGrad(); }

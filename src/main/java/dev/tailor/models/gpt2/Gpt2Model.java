@@ -5,6 +5,7 @@ import dev.tailor.autograd.EmbeddingOps;
 import dev.tailor.autograd.MatOps.WeightLayout;
 import dev.tailor.autograd.NormOps;
 import dev.tailor.models.CausalLM;
+import dev.tailor.models.HeadLoss;
 import dev.tailor.models.Inputs;
 import dev.tailor.models.KvCache;
 import dev.tailor.models.ModelConfig;
@@ -82,6 +83,18 @@ public final class Gpt2Model implements CausalLM {
         Prompt p = prompt == null ? Prompt.NONE : prompt.get();
         p.check(config);
         if (cache != null && p.prepends()) return CausalLM.super.forward(in, cache); // virtual tokens are not cached: recompute
+        return lmHead.forward(hidden(in, p, cache)); // (B, T, V), or (B, 1, V) with a cache
+    }
+
+    /** The head fused with the cross-entropy: no (B, T, V) logits (see {@link HeadLoss}). */
+    @Override public Tensor loss(Inputs in, int[] labels, boolean shift) {
+        Prompt p = prompt == null ? Prompt.NONE : prompt.get();
+        p.check(config);
+        return HeadLoss.of(hidden(in, p, null), lmHead, labels, shift);
+    }
+
+    /** The final normalised hidden states of the real tokens: (B, T, C), or (B, 1, C) with a cache. */
+    private Tensor hidden(Inputs in, Prompt p, KvCache cache) {
         int[] positions = p.positions(in);
         for (int i = 0; i < positions.length; i++) {
             if (positions[i] >= config.maxPositionEmbeddings()) {
@@ -96,7 +109,7 @@ public final class Gpt2Model implements CausalLM {
         for (int i = 0; i < h.size(); i++) x = h.get(i).forward(x, padding, p.key(i), p.value(i), cache == null ? null : cache.layer(i));
         if (p.prepends()) x = BasicOps.sliceSeq(x, p.length(), x.dim(1));          // (B, T, C): the real tokens only
         if (cache != null) x = BasicOps.sliceSeq(x, in.seq() - 1, in.seq()); // (B, 1, C): the next token's logits only
-        return lmHead.forward(NormOps.layerNorm(x, lnFWeight, lnFBias, (float) config.normEps())); // (B, T, V), or (B, 1, V) with a cache
+        return NormOps.layerNorm(x, lnFWeight, lnFBias, (float) config.normEps());
     }
 
     @Override public Map<String, Tensor> parameters() { return parameters; }

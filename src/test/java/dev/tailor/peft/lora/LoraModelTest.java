@@ -127,7 +127,7 @@ class LoraModelTest {
         String key = "base_model.model.model.embed_tokens.weight";
         assertTrue(peft.trainable().containsKey(key), "saved as " + peft.trainable().keySet());
         for (int step = 0; step < 2; step++) {
-            Tape.backward(LossOps.crossEntropy(model.forward(b.inputs()), b.labels(), true));
+            Tape.backward(model.loss(b.inputs(), b.labels(), true));
             for (Tensor t : peft.trainable().values()) {
                 float[] d = t.data(), g = t.grad();
                 for (int i = 0; i < d.length; i++) d[i] -= 0.5f * g[i];
