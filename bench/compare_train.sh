@@ -7,7 +7,8 @@
 # OpenBLAS pool gets the same thread count) and compared at its best. The machine may be shared:
 # the two sides alternate within each round so both see the same background load, and each
 # setting's figure is the median over rounds of its per-run median step time.
-# Needs Debian's torch: apt-get install -y python3-torch (torch 1.13, CPU, OpenBLAS).
+# Needs Debian's torch and OpenBLAS: apt-get install -y python3-torch libopenblas0-pthread (torch 1.13, CPU;
+# without libopenblas0-pthread, torch's "generic" BLAS resolves to the reference BLAS, ~2 GFLOP/s).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 PRESET=smollm2-135m METHOD=lora BATCH=4 SEQ=256 STEPS=3 ROUNDS=2
