@@ -2,7 +2,6 @@ package dev.tailor.tensor;
 
 import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.ForkJoinTask;
-import java.util.concurrent.RecursiveAction;
 
 /**
  * The one thread pool: as many workers as cores (override with -Dtailor.threads=N). Kernels split
@@ -19,7 +18,8 @@ public final class Parallel {
     public interface Chunk { void run(int chunk, int from, int to); }
 
     private static final int THREADS = Integer.getInteger("tailor.threads", Runtime.getRuntime().availableProcessors());
-    private static final ForkJoinPool POOL = new ForkJoinPool(THREADS);
+    /** Workers besides the calling thread, which runs a share of every call itself. */
+    private static final ForkJoinPool POOL = new ForkJoinPool(Math.max(1, THREADS - 1));
 
     private Parallel() {}
 
@@ -41,15 +41,31 @@ public final class Parallel {
             body.run(0, 0, n);
             return;
         }
+        // The caller runs chunk 0 itself while pool workers take the others: a call costs one
+        // wake-up of a worker rather than a hand-off to the pool and back, and the caller's core
+        // does its share instead of waiting (on a two-core machine, half of the work).
         final int nChunks = chunks;
-        RecursiveAction[] tasks = new RecursiveAction[nChunks];
-        for (int c = 0; c < nChunks; c++) {
+        ForkJoinTask<?>[] others = new ForkJoinTask<?>[nChunks - 1];
+        for (int c = 1; c < nChunks; c++) {
             final int chunk = c;
             final int from = (int) ((long) n * c / nChunks), to = (int) ((long) n * (c + 1) / nChunks);
-            tasks[c] = new RecursiveAction() { @Override protected void compute() { body.run(chunk, from, to); } };
+            others[c - 1] = POOL.submit(() -> body.run(chunk, from, to));
         }
-        POOL.invoke(new RecursiveAction() {
-            @Override protected void compute() { invokeAll(tasks); }
-        });
+        Throwable failure = null;
+        try {
+            body.run(0, 0, (int) ((long) n / nChunks));
+        } catch (Throwable t) {
+            failure = t;
+        }
+        for (ForkJoinTask<?> task : others) {
+            try {
+                task.join();
+            } catch (Throwable t) {
+                if (failure == null) failure = t; else failure.addSuppressed(t);
+            }
+        }
+        if (failure instanceof RuntimeException e) throw e;
+        if (failure instanceof Error e) throw e;
+        if (failure != null) throw new RuntimeException(failure);
     }
 }
