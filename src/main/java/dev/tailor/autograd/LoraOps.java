@@ -56,13 +56,30 @@ public final class LoraOps {
                 if (bias != null && bias.requiresGrad()) sumRows(bias.gradBuffer(), dy, rows, out);
                 float[] du = new float[rows * r];     // (rows, r) dy · B, then · scale
                 Gemm.dyw(du, false, dy, bs, rows, r, out);
-                if (b.requiresGrad()) Gemm.dytx(b.gradBuffer(), true, dy, u, rows, r, out);
+                if (b.requiresGrad()) addTransposed(b.gradBuffer(), uTdy(u, dy, rows, r, out), r, out);
                 for (int i = 0; i < du.length; i++) du[i] *= scale;
                 if (a.requiresGrad()) Gemm.dytx(a.gradBuffer(), true, du, xad, rows, in, r);
                 if (xa.requiresGrad()) Gemm.dyw(xa.gradBuffer(), true, du, as, rows, in, r);
             });
         }
         return y;
+    }
+
+    /**
+     * uᵀ·dy (r, out) = the transpose of lora_B's gradient dyᵀ·u (out, r). Formed this way round, the
+     * GEMM packs dy as it lies (a copy) instead of transposing the whole (rows, out) gradient.
+     */
+    private static float[] uTdy(float[] u, float[] dy, int rows, int r, int out) {
+        float[] t = new float[r * out]; // (r, out)
+        Gemm.xTdy(t, false, u, dy, rows, r, out);
+        return t;
+    }
+
+    /** g[o, j] += t[j, o] for g (out, r) and t (r, out). */
+    private static void addTransposed(float[] g, float[] t, int r, int out) {
+        for (int o = 0; o < out; o++) {
+            for (int j = 0; j < r; j++) g[o * r + j] += t[j * out + o];
+        }
     }
 
     /** db[j] += sum_i dy[i, j] */
