@@ -6,9 +6,8 @@ import jdk.incubator.vector.VectorSpecies;
 
 /**
  * Scaled dot-product attention with grouped-query heads, causal and sliding-window masks, key
- * padding and always-visible prefix keys, computed one query row at a time so that no (T, S) score
- * matrix is ever stored: the forward keeps one row of scores per thread and saves only the
- * log-sum-exp of each row; the backward recomputes the probabilities from it.
+ * padding and always-visible prefix keys, without ever storing a (T, S) score matrix: the forward
+ * saves only the log-sum-exp of each query row; the backward recomputes the probabilities from it.
  *
  * <p>Layouts (row-major, float32): q and out (B, T, H*D); k and v (B, S, KVH*D); prefix keys and
  * values (P, KVH*D), shared by every sequence of the batch; padding (B*S), true = padded key.
@@ -17,16 +16,22 @@ import jdk.incubator.vector.VectorSpecies;
  * !pad[j]; it always sees every prefix key. A query that sees no key gets a zero output (and zero
  * gradients): this happens only to rows whose keys are all padding, whose loss is masked anyway.
  *
- * <p>Work split (once per pass over the thread pool): the forward and the dQ pass of the backward
- * run over (batch × head × query row); the dK/dV pass runs over (batch × kv head × key), so every
- * gradient row has exactly one writer and no per-thread copies of dK/dV are needed even with a
- * single kv head; prefix gradients run over (kv head × prefix key), each summing over the batch.
- * The price is that the backward computes q·k and dout·v twice (once per pass): about 3.5x the
- * forward's work instead of 2.5x, in exchange for full parallelism and deterministic sums.
+ * <p>Two paths, one contract. Calls with at least {@link BlockedAttention#MIN_QUERIES} queries
+ * (training, prefill) take the tiled path, {@link BlockedAttention} and {@link BlockedBackward}:
+ * blocks of queries against panel-packed keys with a GEMM register tile, a single backward pass.
+ * Fewer queries (decoding) take the row kernel below, one query row per work item, where a tile
+ * would be mostly empty. Both give results independent of the thread count and timing.
  *
- * <p>Memory: besides the output, the forward saves B·H·T floats (log-sum-exp); the backward adds
- * B·H·T floats (Δ) and per thread one row of P+S (or T) floats. Work is O(B·H·T·(P+S_seen)·D),
- * where S_seen is the number of keys a query may see (≈ S/2 causal, ≤ window with a window).
+ * <p>The row kernel's work split (once per pass over the thread pool): the forward and the dQ pass
+ * of the backward run over (batch × head × query row); the dK/dV pass runs over (batch × kv head ×
+ * key), so every gradient row has exactly one writer; prefix gradients run over (kv head × prefix
+ * key), each summing over the batch. The price is that its backward computes q·k and dout·v twice
+ * (once per pass): about 3.5x the forward's work instead of 2.5x.
+ *
+ * <p>Memory: besides the output, the forward saves B·H·T floats (log-sum-exp); the row backward
+ * adds B·H·T floats (Δ) and per thread one row of P+S (or T) floats (see the tiled classes for
+ * theirs). Work is O(B·H·T·(P+S_seen)·D), where S_seen is the number of keys a query may see
+ * (≈ S/2 causal, ≤ window with a window).
  */
 public final class AttentionKernels {
 
@@ -74,6 +79,13 @@ public final class AttentionKernels {
      */
     public static void attention(float[] out, float[] lse, float[] q, float[] k, float[] v,
                                  float[] pk, float[] pv, boolean[] pad, Geometry g) {
+        if (BlockedAttention.suits(g)) BlockedAttention.forward(out, lse, q, k, v, pk, pv, pad, g);
+        else attentionRows(out, lse, q, k, v, pk, pv, pad, g);
+    }
+
+    /** The row kernel behind {@link #attention}: one query row per work item. */
+    static void attentionRows(float[] out, float[] lse, float[] q, float[] k, float[] v,
+                              float[] pk, float[] pv, boolean[] pad, Geometry g) {
         int width = g.prefix() + g.keys(), T = g.queries();
         Parallel.forChunks(g.batch() * g.heads() * T, 4, (chunk, from, to) -> {
             float[] w = new float[width]; // (P + S) scores, then weights, of one query row
@@ -175,6 +187,14 @@ public final class AttentionKernels {
     public static void attentionBackward(float[] dq, float[] dk, float[] dv, float[] dpk, float[] dpv,
                                          float[] lse, float[] dout, float[] q, float[] k, float[] v,
                                          float[] pk, float[] pv, boolean[] pad, Geometry g) {
+        if (BlockedAttention.suits(g)) BlockedBackward.backward(dq, dk, dv, dpk, dpv, lse, dout, q, k, v, pk, pv, pad, g);
+        else attentionBackwardRows(dq, dk, dv, dpk, dpv, lse, dout, q, k, v, pk, pv, pad, g);
+    }
+
+    /** The row kernels behind {@link #attentionBackward}: a query pass for dq, a key pass for dk and dv. */
+    static void attentionBackwardRows(float[] dq, float[] dk, float[] dv, float[] dpk, float[] dpv,
+                                      float[] lse, float[] dout, float[] q, float[] k, float[] v,
+                                      float[] pk, float[] pv, boolean[] pad, Geometry g) {
         int B = g.batch(), H = g.heads(), KVH = g.kvHeads(), S = g.keys(), P = g.prefix();
         boolean keyGrads = dk != null || dv != null, prefixGrads = P > 0 && (dpk != null || dpv != null);
         float[] delta = new float[B * H * g.queries()]; // (B, H, T) Δ of each query row
