@@ -74,6 +74,19 @@ class OptimizerTest {
     }
 
     @Test
+    void sumOfSquaresOverBlocksMatchesOnePlainSum() {
+        // several blocks of 2^14 and a ragged tail, values across magnitudes: the blocked,
+        // interleaved sum differs from one sequential double sum only by rounding (1e-12 relative)
+        float[] g = new float[3 * (1 << 14) + 4099];
+        java.util.SplittableRandom rnd = new java.util.SplittableRandom(5);
+        for (int i = 0; i < g.length; i++) g[i] = (float) (rnd.nextGaussian() * Math.pow(10, rnd.nextInt(-4, 3)));
+        double plain = 0;
+        for (float x : g) plain += (double) x * x;
+        assertEquals(plain, Gradients.sumOfSquares(g), plain * 1e-12);
+        assertEquals(0.0, Gradients.sumOfSquares(new float[0]), 0.0);
+    }
+
+    @Test
     void schedulesFollowTheTransformersFormulas() {
         Schedule cos = new Schedule(Schedule.Shape.COSINE, 1.0, 2, 10);
         assertEquals(0.0, cos.lr(0), 1e-12);
