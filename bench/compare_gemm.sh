@@ -17,13 +17,18 @@ while [[ $# -gt 0 ]]; do
   esac
 done
 THREADS="${THREADS:-2}"
+# OpenBLAS at its best: the fastest core type measured on this machine (bench/blas_coretype.sh);
+# its own detection may pick SSE3 kernels on CPUs newer than the library.
+CORETYPE="${OPENBLAS_CORETYPE_BEST-$("$ROOT/bench/blas_coretype.sh")}"
+if [[ -n "$CORETYPE" ]]; then CORE=(OPENBLAS_CORETYPE="$CORETYPE"); else CORE=(-u OPENBLAS_CORETYPE); fi
+echo "# OpenBLAS core type: ${CORETYPE:-its own detection}" >&2
 TMP="$(mktemp -d)"
 trap 'rm -rf "$TMP"' EXIT
 
 for ((r = 0; r < ROUNDS; r++)); do
   "$ROOT/tailor" bench gemm --json --iters "$ITERS" >> "$TMP/engine.jsonl"
-  # OpenBLAS chooses its kernel from the CPU; the overrides some environments set would pin another.
-  env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE OPENBLAS_NUM_THREADS="$THREADS" \
+  # OpenBLAS with the core type chosen above; a preset L2 size would skew its blocking.
+  env -u OPENBLAS_L2_SIZE "${CORE[@]}" OPENBLAS_NUM_THREADS="$THREADS" \
     /usr/bin/python3 "$ROOT/bench/openblas_gemm.py" --iters "$ITERS" --threads "$THREADS" >> "$TMP/openblas.jsonl"
 done
 

@@ -25,6 +25,11 @@ while [[ $# -gt 0 ]]; do
     *) echo "usage: $0 [--preset P] [--method lora|full] [--batch B] [--seq T] [--steps N] [--rounds R] [--torch-configs \"2:PASSIVE ...\"]" >&2; exit 2 ;;
   esac
 done
+# OpenBLAS at its best: the fastest core type measured on this machine (bench/blas_coretype.sh);
+# its own detection may pick SSE3 kernels on CPUs newer than the library.
+CORETYPE="${OPENBLAS_CORETYPE_BEST-$("$ROOT/bench/blas_coretype.sh")}"
+if [[ -n "$CORETYPE" ]]; then CORE=(OPENBLAS_CORETYPE="$CORETYPE"); else CORE=(-u OPENBLAS_CORETYPE); fi
+echo "# OpenBLAS core type: ${CORETYPE:-its own detection}" >&2
 TMP="$(mktemp -d)"
 trap 'rm -rf "$TMP"' EXIT
 SHAPE=(--preset "$PRESET" --method "$METHOD" --batch "$BATCH" --seq "$SEQ" --steps "$STEPS")
@@ -34,7 +39,7 @@ for ((r = 0; r < ROUNDS; r++)); do
   "$ROOT/tailor" bench train "${SHAPE[@]}" --engine-gflops 0 --json | grep '^{' | sed 's/^/tailor /' >> "$TMP/runs"
   for cfg in $TORCH_CONFIGS; do
     threads="${cfg%%:*}" policy="${cfg##*:}"
-    env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE OMP_WAIT_POLICY="$policy" OPENBLAS_NUM_THREADS="$threads" OMP_NUM_THREADS="$threads" \
+    env -u OPENBLAS_L2_SIZE "${CORE[@]}" OMP_WAIT_POLICY="$policy" OPENBLAS_NUM_THREADS="$threads" OMP_NUM_THREADS="$threads" \
       /usr/bin/python3 "$ROOT/bench/torch_train.py" "${SHAPE[@]}" --threads "$threads" | sed "s/^/torch:$cfg /" >> "$TMP/runs"
   done
 done

@@ -3,8 +3,9 @@
 `tailor bench gemm`, printed as the same JSON lines.
 
 Run with Debian's interpreter (/usr/bin/python3, where apt's python3-numpy lives), two threads,
-and without OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE so OpenBLAS picks its kernel for this CPU:
-    env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE OPENBLAS_NUM_THREADS=2 /usr/bin/python3 bench/openblas_gemm.py
+and with the fastest OPENBLAS_CORETYPE for this CPU (bench/blas_coretype.sh; OpenBLAS 0.3.21 may
+fall back to SSE3 kernels on CPUs newer than itself), e.g. OPENBLAS_CORETYPE=SkylakeX:
+    env -u OPENBLAS_L2_SIZE OPENBLAS_CORETYPE=SkylakeX OPENBLAS_NUM_THREADS=2 /usr/bin/python3 bench/openblas_gemm.py
 
 Forms, (M, K, N) = (tokens, in, out):  xwT  Y(M,N) = X(M,K) . W(N,K)^T
                                         dyw  dX(M,K) = dY(M,N) . W(N,K)
