@@ -20,6 +20,13 @@ public record Prompt(Tensor embeddings, List<Tensor> keys, List<Tensor> values) 
     /** Nothing added: the base model's forward. */
     public static final Prompt NONE = new Prompt(null, List.of(), List.of());
 
+    /** The prompt a model's source supplies now ({@link #NONE} without one), checked against its config. */
+    public static Prompt current(java.util.function.Supplier<Prompt> source, ModelConfig config) {
+        Prompt p = source == null ? NONE : source.get();
+        p.check(config);
+        return p;
+    }
+
     public Prompt {
         keys = List.copyOf(keys);
         values = List.copyOf(values);

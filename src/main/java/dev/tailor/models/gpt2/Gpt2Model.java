@@ -80,16 +80,14 @@ public final class Gpt2Model implements CausalLM {
     @Override public Tensor forward(Inputs in) { return forward(in, null); }
 
     @Override public Tensor forward(Inputs in, KvCache cache) {
-        Prompt p = prompt == null ? Prompt.NONE : prompt.get();
-        p.check(config);
+        Prompt p = Prompt.current(prompt, config);
         if (cache != null && p.prepends()) return CausalLM.super.forward(in, cache); // virtual tokens are not cached: recompute
         return lmHead.forward(hidden(in, p, cache)); // (B, T, V), or (B, 1, V) with a cache
     }
 
     /** The head fused with the cross-entropy: no (B, T, V) logits (see {@link HeadLoss}). */
     @Override public Tensor loss(Inputs in, int[] labels, boolean shift) {
-        Prompt p = prompt == null ? Prompt.NONE : prompt.get();
-        p.check(config);
+        Prompt p = Prompt.current(prompt, config);
         return HeadLoss.of(hidden(in, p, null), lmHead, labels, shift);
     }
 
