@@ -2,6 +2,7 @@ package dev.tailor.autograd;
 
 import dev.tailor.kernels.Activations;
 import dev.tailor.tensor.Tensor;
+import dev.tailor.tensor.Workspace;
 
 /** Activations, softmax and dropout on float32 tensors, each with its backward rule. */
 public final class ActOps {
@@ -98,6 +99,6 @@ public final class ActOps {
 
     private static Tensor like(Tensor x) {
         x.data(); // fails early, naming the dtype, if x is not float32
-        return Tensor.zeros(x.shape());
+        return Workspace.zeros(x.shape());
     }
 }

@@ -3,6 +3,7 @@ package dev.tailor.autograd;
 import dev.tailor.kernels.AttentionKernels;
 import dev.tailor.kernels.AttentionKernels.Geometry;
 import dev.tailor.tensor.Tensor;
+import dev.tailor.tensor.Workspace;
 
 /**
  * Causal self-attention as one autograd op (see {@link AttentionKernels} for the masking rules
@@ -61,8 +62,8 @@ public final class AttentionOps {
         Geometry g = geometry(q, k, v, prefixK, prefixV, keyPadding, spec);
         boolean[] pad = keyPadding == null ? null : keyPadding.clone(); // the backward must see the forward's mask
         float[] pk = prefixK == null ? null : prefixK.data(), pv = prefixV == null ? null : prefixV.data();
-        float[] out = new float[q.size()];                          // (B, T, H*D)
-        float[] lse = new float[g.batch() * g.heads() * g.queries()]; // (B, H, T)
+        float[] out = Workspace.floats(q.size());                    // (B, T, H*D)
+        float[] lse = Workspace.floats(g.batch() * g.heads() * g.queries()); // (B, H, T)
         AttentionKernels.attention(out, lse, q.data(), k.data(), v.data(), pk, pv, pad, g);
         Tensor o = Tensor.of(out, g.batch(), g.queries(), g.heads() * g.headDim());
         if (Tape.needsGrad(q, k, v, prefixK, prefixV)) {

@@ -5,6 +5,7 @@ import dev.tailor.kernels.Layouts;
 import dev.tailor.tensor.FloatStorage;
 import dev.tailor.tensor.Shape;
 import dev.tailor.tensor.Tensor;
+import dev.tailor.tensor.Workspace;
 
 import java.util.Arrays;
 
@@ -19,7 +20,7 @@ public final class BasicOps {
     /** a + b, where b's shape equals a's or is a suffix of it (b is broadcast over a's leading dims). */
     public static Tensor add(Tensor a, Tensor b) {
         int n = a.size(), bn = broadcastSize("add", a, b);
-        float[] out = new float[n]; // shape of a
+        float[] out = Workspace.floats(n); // shape of a
         if (n > 0) Elementwise.add(out, a.data(), b.data(), n, bn);
         Tensor y = Tensor.of(out, a.shape().dims());
         if (Tape.needsGrad(a, b)) {
@@ -35,7 +36,7 @@ public final class BasicOps {
     /** a * b elementwise, with the broadcast rule of {@link #add}. */
     public static Tensor mul(Tensor a, Tensor b) {
         int n = a.size(), bn = broadcastSize("mul", a, b);
-        float[] out = new float[n];
+        float[] out = Workspace.floats(n);
         if (n > 0) Elementwise.mul(out, a.data(), b.data(), n, bn);
         Tensor y = Tensor.of(out, a.shape().dims());
         if (Tape.needsGrad(a, b)) {
@@ -48,7 +49,7 @@ public final class BasicOps {
     /** s * a */
     public static Tensor scale(Tensor a, float s) {
         int n = a.size();
-        float[] out = new float[n];
+        float[] out = Workspace.floats(n);
         Elementwise.scale(out, a.data(), s, n);
         Tensor y = Tensor.of(out, a.shape().dims());
         if (Tape.needsGrad(a)) Tape.record("scale", y, () -> Elementwise.axpy(a.gradBuffer(), y.grad(), s, n));
@@ -86,7 +87,7 @@ public final class BasicOps {
     public static Tensor transposeLast2(Tensor a) {
         Shape s = a.shape().transposeLast2();
         int M = a.dim(-2), N = a.dim(-1), batches = M * N == 0 ? 0 : a.size() / (M * N);
-        float[] out = new float[a.size()];
+        float[] out = Workspace.floats(a.size());
         Layouts.transposeLast2(out, a.data(), batches, M, N, false);
         Tensor y = new Tensor(s, new FloatStorage(out));
         if (Tape.needsGrad(a)) {
@@ -99,7 +100,7 @@ public final class BasicOps {
     public static Tensor sliceLast(Tensor a, int from, int to) {
         int cols = a.shape().cols(), rows = a.rank() == 0 ? 1 : a.shape().rows(), w = to - from;
         checkRange("sliceLast", a, a.rank() - 1, from, to);
-        float[] src = a.data(), out = new float[rows * w]; // (rows, w)
+        float[] src = a.data(), out = Workspace.floats(rows * w); // (rows, w)
         for (int r = 0; r < rows; r++) System.arraycopy(src, r * cols + from, out, r * w, w);
         Tensor y = new Tensor(a.shape().with(-1, w), new FloatStorage(out));
         if (Tape.needsGrad(a)) {
@@ -118,7 +119,7 @@ public final class BasicOps {
         if (a.rank() < 2) throw new IllegalArgumentException("sliceSeq needs a (B, T, ...) tensor, got shape " + a.shape());
         checkRange("sliceSeq", a, 1, from, to);
         int B = a.dim(0), T = a.dim(1), inner = T == 0 || B == 0 ? 0 : a.size() / (B * T), w = to - from;
-        float[] src = a.data(), out = new float[B * w * inner]; // (B, w, ...)
+        float[] src = a.data(), out = Workspace.floats(B * w * inner); // (B, w, ...)
         for (int b = 0; b < B; b++) System.arraycopy(src, (b * T + from) * inner, out, b * w * inner, w * inner);
         Tensor y = new Tensor(a.shape().with(1, w), new FloatStorage(out));
         if (Tape.needsGrad(a)) {
@@ -152,7 +153,7 @@ public final class BasicOps {
         int T1 = a.dim(a.rank() == b.rank() ? 1 : 0), inner = 1;
         for (int d : rest) inner *= d;
         int aBlock = T1 * inner, bBlock = T2 * inner, row = aBlock + bBlock;
-        float[] ad = a.data(), bd = b.data(), out = new float[B * row]; // (B, T1 + T2, ...)
+        float[] ad = a.data(), bd = b.data(), out = Workspace.floats(B * row); // (B, T1 + T2, ...)
         for (int i = 0; i < B; i++) {
             System.arraycopy(ad, shared ? 0 : i * aBlock, out, i * row, aBlock);
             System.arraycopy(bd, i * bBlock, out, i * row + aBlock, bBlock);

@@ -1,7 +1,9 @@
 package dev.tailor.autograd;
 
 import dev.tailor.kernels.Embeddings;
+import dev.tailor.tensor.Shape;
 import dev.tailor.tensor.Tensor;
+import dev.tailor.tensor.Workspace;
 
 import java.util.Arrays;
 
@@ -33,7 +35,7 @@ public final class EmbeddingOps {
             }
         }
         int[] dims = leadingDims.length == 0 ? new int[] {ids.length, C} : append(leadingDims, C);
-        Tensor y = Tensor.zeros(dims); // (leadingDims..., C)
+        Tensor y = Workspace.zeros(Shape.of(dims)); // (leadingDims..., C)
         Embeddings.lookup(y.data(), w.storage(), ids, C);
         if (Tape.needsGrad(w)) {
             int[] saved = ids.clone(); // the caller may reuse its id buffer before backward

@@ -4,6 +4,7 @@ import dev.tailor.autograd.MatOps.WeightLayout;
 import dev.tailor.kernels.Gemm;
 import dev.tailor.tensor.Storage;
 import dev.tailor.tensor.Tensor;
+import dev.tailor.tensor.Workspace;
 
 /**
  * A Linear layer with a LoRA update as one op: {@code y = x·op(W) + bias + scale·(xa·Aᵀ)·Bᵀ}.
@@ -38,7 +39,7 @@ public final class LoraOps {
         float[] xd = x.data(), xad = xa.data(), yd = y.data();
         Storage ws = w.storage(), as = a.storage(), bs = b.storage();
         boolean outIn = layout == WeightLayout.OUT_IN;
-        float[] u = new float[rows * r];              // (rows, r) scale · xa · Aᵀ
+        float[] u = Workspace.floats(rows * r);       // (rows, r) scale · xa · Aᵀ
         Gemm.xwT(u, false, xad, as, rows, in, r);
         for (int i = 0; i < u.length; i++) u[i] *= scale;
         Gemm.xwT(yd, true, u, bs, rows, r, out);      // y += u · Bᵀ

@@ -4,6 +4,7 @@ import dev.tailor.kernels.CrossEntropy;
 import dev.tailor.kernels.LinearCrossEntropy;
 import dev.tailor.kernels.LinearCrossEntropy.Blocks;
 import dev.tailor.tensor.Tensor;
+import dev.tailor.tensor.Workspace;
 
 /** Losses. */
 public final class LossOps {
@@ -90,8 +91,8 @@ public final class LossOps {
         int[] at = new int[n], scored = new int[n];                       // (n) row of h, its target
         float[] hs = gatherScored(h.data(), targets, at, scored, C);      // (n, C)
         boolean dx = Tape.needsGrad(h), dw = Tape.needsGrad(w);
-        float[] rowLoss = new float[n], lse = new float[n];               // (n), (n) saved for backward
-        float[] dh = dx && n > 0 ? new float[n * C] : null;               // (n, C) d(loss)/dh for an upstream gradient of 1
+        float[] rowLoss = Workspace.floats(n), lse = Workspace.floats(n);               // (n), (n) saved for backward
+        float[] dh = dx && n > 0 ? Workspace.floats(n * C) : null;               // (n, C) d(loss)/dh for an upstream gradient of 1
         Blocks tiles = blocks != null ? blocks : Blocks.of(n, V);
         if (n > 0) LinearCrossEntropy.forward(rowLoss, dh, lse, hs, scored, w.storage(), 1f / n, n, C, V, tiles);
         double total = 0;
@@ -112,7 +113,7 @@ public final class LossOps {
 
     /** hs (n, C) = the rows of h whose target is >= 0, in order; at[i] = that row, scored[i] = its target. */
     private static float[] gatherScored(float[] h, int[] targets, int[] at, int[] scored, int C) {
-        float[] hs = new float[at.length * C];
+        float[] hs = Workspace.floats(at.length * C);
         for (int r = 0, i = 0; r < targets.length; r++) {
             if (targets[r] < 0) continue;
             at[i] = r;

@@ -5,6 +5,7 @@ import dev.tailor.kernels.Gemv;
 import dev.tailor.tensor.Shape;
 import dev.tailor.tensor.Storage;
 import dev.tailor.tensor.Tensor;
+import dev.tailor.tensor.Workspace;
 
 /**
  * Differentiable matrix products: Linear layers (nn.Linear and GPT-2 Conv1D weights) and plain
@@ -64,7 +65,7 @@ public final class MatOps {
         int m = x.shape().rows(), k = x.dim(-1), n = outShape.dim(-1);
         float[] xd = x.data(); // (rows, k)
         Storage ws = w.storage();
-        Tensor y = Tensor.zeros(outShape);
+        Tensor y = Workspace.zeros(outShape);
         float[] yd = y.data(); // (rows, n)
         if (m <= Gemv.MAX_ROWS && !Tape.needsGrad(x, w, bias)) { // decoding: a few rows, weights streamed once
             if (wOutIn) Gemv.xwT(yd, xd, ws, m, k, n);

@@ -2,6 +2,7 @@ package dev.tailor.autograd;
 
 import dev.tailor.kernels.Norms;
 import dev.tailor.tensor.Tensor;
+import dev.tailor.tensor.Workspace;
 
 /**
  * RMSNorm and LayerNorm over the last dim. The weight and bias may be frozen checkpoint tensors in
@@ -15,8 +16,8 @@ public final class NormOps {
     public static Tensor rmsNorm(Tensor x, Tensor w, float eps) {
         int C = checkParam("rmsNorm", "weight", x, w), rows = x.shape().rows();
         float[] wf = widen(w); // (C)
-        float[] rstd = new float[rows]; // saved for backward
-        Tensor y = Tensor.zeros(x.shape());
+        float[] rstd = Workspace.floats(rows); // saved for backward
+        Tensor y = Workspace.zeros(x.shape());
         Norms.rmsNorm(y.data(), rstd, x.data(), wf, rows, C, eps);
         if (Tape.needsGrad(x, w)) {
             Tape.record("rmsNorm", y, () -> Norms.rmsNormBackward(x.requiresGrad() ? x.gradBuffer() : null,
@@ -33,8 +34,8 @@ public final class NormOps {
         int C = checkParam("layerNorm", "weight", x, w), rows = x.shape().rows();
         if (b != null) checkParam("layerNorm", "bias", x, b);
         float[] wf = widen(w), bf = b == null ? null : widen(b); // (C)
-        float[] mean = new float[rows], rstd = new float[rows]; // saved for backward
-        Tensor y = Tensor.zeros(x.shape());
+        float[] mean = Workspace.floats(rows), rstd = Workspace.floats(rows); // saved for backward
+        Tensor y = Workspace.zeros(x.shape());
         Norms.layerNorm(y.data(), mean, rstd, x.data(), wf, bf, rows, C, eps);
         if (Tape.needsGrad(x, w, b)) {
             Tape.record("layerNorm", y, () -> Norms.layerNormBackward(x.requiresGrad() ? x.gradBuffer() : null,

@@ -1,6 +1,7 @@
 package dev.tailor.autograd;
 
 import dev.tailor.tensor.Tensor;
+import dev.tailor.tensor.Workspace;
 
 /**
  * Activation checkpointing: a segment of the forward pass (a transformer block) becomes one tape
@@ -30,13 +31,22 @@ public final class Recompute {
         if (!Tape.enabled()) return segment.forward(x);
         // Recording on a scratch tape (rather than under noGrad) keeps training-mode behaviour and
         // tells whether anything in the segment is trainable; the entries are discarded on return.
-        Tensor y = Tape.scratch(() -> segment.forward(x));
+        // Each pass runs in a workspace scope: the segment's activations (and, in the backward, their
+        // gradients) are lent to it and taken back when it ends, so the next block reuses them.
+        Tensor y;
+        try (Workspace w = Workspace.open()) {
+            y = w.keep(Tape.scratch(() -> segment.forward(x))); // y outlives the scope; the rest is dead
+        }
         if (!y.requiresGrad()) return y;
-        Tape.record(op, y, () -> Tape.scratch(() -> {
-            Tensor again = segment.forward(x); // the same values as y, this time with its entries kept
-            Tape.backward(again, y.grad());    // adds into x's gradient and the segment's parameters'
-            return null;
-        }));
+        Tape.record(op, y, () -> {
+            try (Workspace w = Workspace.open()) {
+                Tape.scratch(() -> {
+                    Tensor again = segment.forward(x); // the same values as y, this time with its entries kept
+                    Tape.backward(again, y.grad());    // adds into x's gradient and the segment's parameters'
+                    return null;
+                });
+            }
+        });
         return y;
     }
 }

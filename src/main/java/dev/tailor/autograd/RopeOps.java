@@ -3,6 +3,7 @@ package dev.tailor.autograd;
 import dev.tailor.kernels.RopeKernels;
 import dev.tailor.models.RopeScaling;
 import dev.tailor.tensor.Tensor;
+import dev.tailor.tensor.Workspace;
 
 /**
  * Rotary position embedding as an autograd op, and the cos/sin tables it reads.
@@ -28,7 +29,7 @@ public final class RopeOps {
         check(x, table, positions, heads, headDim);
         int rows = positions.length;
         int[] pos = positions.clone(); // the backward must see the positions of the forward
-        float[] out = new float[x.size()]; // (B, T, H*D)
+        float[] out = Workspace.floats(x.size()); // (B, T, H*D)
         RopeKernels.rope(out, x.data(), table.cos, table.sin, pos, rows, heads, headDim, false);
         Tensor y = Tensor.of(out, x.shape().dims());
         if (Tape.needsGrad(x)) {

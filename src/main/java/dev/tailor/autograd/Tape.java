@@ -1,9 +1,13 @@
 package dev.tailor.autograd;
 
+import dev.tailor.tensor.FloatStorage;
 import dev.tailor.tensor.Tensor;
+import dev.tailor.tensor.Workspace;
 
 import java.util.ArrayList;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The autograd tape. Each differentiable op that has an input requiring a gradient records one
@@ -95,6 +99,7 @@ public final class Tape {
     private static void replay() {
         Tape tape = get();
         List<Entry> es = tape.entries;
+        Map<float[], Integer> sharing = outputArrays(es);
         try {
             for (int i = es.size() - 1; i >= 0; i--) {
                 Entry e = es.get(i);
@@ -105,12 +110,24 @@ public final class Tape {
                 }
                 // Every op reading e.out was recorded later and has run: its gradient and the
                 // activations the rule kept are garbage from here on, not at the end of backward.
+                // The gradient goes straight back to the workspace that lent it, for the next rules;
+                // so do e.out's values, unless an earlier entry's output (a view) shares them.
+                float[] g = e.out.grad();
                 e.out.dropGrad();
+                Workspace.giveBack(g);
+                if (e.out.storage() instanceof FloatStorage(float[] d) && sharing.merge(d, -1, Integer::sum) == 0) Workspace.giveBack(d);
                 es.set(i, null);
             }
         } finally {
             tape.clearEntries();
         }
+    }
+
+    /** How many entries' outputs hold each float array (a reshape shares its input's). */
+    private static Map<float[], Integer> outputArrays(List<Entry> es) {
+        Map<float[], Integer> n = new IdentityHashMap<>();
+        for (Entry e : es) if (e.out.storage() instanceof FloatStorage(float[] d)) n.merge(d, 1, Integer::sum);
+        return n;
     }
 
     /** Discards recorded entries without back-propagating (e.g. after an evaluation forward). */

@@ -143,7 +143,11 @@ public final class Elementwise {
      * // dst (bn), x (n)
      */
     public static void sumRows(float[] dst, float[] x, int n, int bn) {
-        reduceRows(dst, x, null, n, bn);
+        // One row (add of two same-shaped tensors): dst += x directly, without a zeroed partial row
+        // and a second pass. 0 + x differs from x only for x = -0, and dst + (+0) from dst + (-0)
+        // only for dst = -0, which a gradient buffer (zeroed, then only added to) never holds.
+        if (n == bn) axpy(dst, x, 1f, n);
+        else reduceRows(dst, x, null, n, bn);
     }
 
     public static void sumRowsScalar(float[] dst, float[] x, int n, int bn) {

@@ -76,9 +76,12 @@ public final class Tensor {
     /** The accumulated gradient, or null if none has been accumulated. */
     public float[] grad() { return grad; }
 
-    /** The gradient buffer, allocated (zeroed) on first use. Backward rules add into it. */
+    /**
+     * The gradient buffer, allocated (zeroed) on first use. Backward rules add into it. A tensor whose
+     * array a {@link Workspace} scope holds gets its gradient from that scope too.
+     */
     public float[] gradBuffer() {
-        if (grad == null) grad = new float[shape.size()];
+        if (grad == null) grad = storage instanceof FloatStorage(float[] d) ? Workspace.gradientFor(d, shape.size()) : new float[shape.size()];
         return grad;
     }
 

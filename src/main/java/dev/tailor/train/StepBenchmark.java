@@ -5,6 +5,7 @@ import dev.tailor.autograd.Tape;
 import dev.tailor.models.CausalLM;
 import dev.tailor.models.Inputs;
 import dev.tailor.tensor.Tensor;
+import dev.tailor.tensor.Workspace;
 
 import java.util.Arrays;
 import java.util.List;
@@ -59,7 +60,7 @@ public final class StepBenchmark {
 
     private static double step(CausalLM model, List<Param> params, Optimizer opt, Inputs in) {
         double loss;
-        try {
+        try (Workspace w = Workspace.open()) {                               // activations reused step to step, as the Trainer does
             Tensor mean = model.loss(in, in.ids(), true);                   // the head fused with the loss, as the Trainer runs it
             loss = mean.item();
             OpProfile.mark();

@@ -8,6 +8,7 @@ import dev.tailor.data.TokenRow;
 import dev.tailor.eval.LossEvaluator;
 import dev.tailor.models.CausalLM;
 import dev.tailor.tensor.Tensor;
+import dev.tailor.tensor.Workspace;
 
 import java.io.IOException;
 import java.io.PrintStream;
@@ -131,6 +132,8 @@ public final class Trainer {
             writePlot(metrics);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write to " + output + ": " + e.getMessage(), e);
+        } finally {
+            Workspace.release(); // the steps' arrays, kept for the next step, are not needed after the last
         }
         return new Result(start, totalSteps(), losses, evalLosses, lastCheckpoint, progress.tokensPerSecond());
     }
@@ -172,7 +175,9 @@ public final class Trainer {
         long tokens = 0;
         for (Batch b : micro) {
             double weight = (double) b.counted() / stepCounted;
-            try {
+            // The micro-batch's activations and gradients are lent by a workspace and taken back at
+            // the end, for the next micro-batch; the parameters' gradients are their own arrays.
+            try (Workspace w = Workspace.open()) {
                 Tensor mean = model.loss(b.inputs(), b.labels(), true);             // mean over this batch's counted tokens; no (B, T, V) logits
                 loss += mean.item() * weight;
                 Tape.backward(BasicOps.scale(mean, (float) weight));
