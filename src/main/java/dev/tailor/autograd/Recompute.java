@@ -25,10 +25,14 @@ public final class Recompute {
 
     /**
      * {@code segment.forward(x)}, recorded as one tape entry named {@code op}. Outside training
-     * (no-grad scope) the segment simply runs.
+     * (no-grad scope) the segment simply runs, its intermediates lent by a workspace scope.
      */
     public static Tensor checkpoint(String op, Tensor x, Segment segment) {
-        if (!Tape.enabled()) return segment.forward(x);
+        if (!Tape.enabled()) {
+            try (Workspace w = Workspace.open()) {
+                return w.keep(segment.forward(x));
+            }
+        }
         // Recording on a scratch tape (rather than under noGrad) keeps training-mode behaviour and
         // tells whether anything in the segment is trainable; the entries are discarded on return.
         // Each pass runs in a workspace scope: the segment's activations (and, in the backward, their

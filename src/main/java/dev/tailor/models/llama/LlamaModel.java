@@ -5,6 +5,7 @@ import dev.tailor.autograd.EmbeddingOps;
 import dev.tailor.autograd.MatOps.WeightLayout;
 import dev.tailor.autograd.NormOps;
 import dev.tailor.autograd.Recompute;
+import dev.tailor.autograd.Tape;
 import dev.tailor.autograd.RopeOps.RopeTable;
 import dev.tailor.models.CausalLM;
 import dev.tailor.models.HeadLoss;
@@ -121,7 +122,9 @@ public final class LlamaModel implements CausalLM {
             Tensor prefixKey = p.key(i), prefixValue = p.value(i); // (B, Hkv, P, D) each, or null
             // Activation checkpointing keeps only each block's input; backward recomputes the block.
             // The prefixes are captured, so the recomputed backward adds into their gradients too.
-            x = checkpointing && cache == null
+            // Without gradients (evaluation) a block's intermediates die with it as well: run as a
+            // segment, they are lent by a workspace and reused by the next block.
+            x = (checkpointing || !Tape.enabled()) && cache == null
                     ? Recompute.checkpoint("block", x, h -> layer.forward(h, rope, positions, padding, prefixKey, prefixValue, null))
                     : layer.forward(x, rope, positions, padding, prefixKey, prefixValue, layerCache);
         }
