@@ -22,6 +22,9 @@ public final class OpProfile {
     /** Starts (or restarts) counting from now. */
     public static synchronized void start() { TIMES.clear(); on = true; mark = System.nanoTime(); }
 
+    /** True while counting. */
+    static boolean on() { return on; }
+
     /** Stops counting; the totals stay readable. */
     public static void stop() { on = false; }
 
@@ -38,7 +41,7 @@ public final class OpProfile {
 
     static void forward(String op) { if (on) charge("forward", op); }
 
-    static synchronized void backward(String op, long nanos) { if (on) add("backward " + op, nanos); }
+    static synchronized void backward(String op, long nanos) { add("backward " + op, nanos); }
 
     private static void add(String key, long nanos) {
         long[] t = TIMES.computeIfAbsent(key, k -> new long[2]);

@@ -104,9 +104,13 @@ public final class Tape {
             for (int i = es.size() - 1; i >= 0; i--) {
                 Entry e = es.get(i);
                 if (e.out.grad() != null) {
-                    long t0 = System.nanoTime();
-                    e.rule.backward();
-                    OpProfile.backward(e.op, System.nanoTime() - t0);
+                    if (OpProfile.on()) {
+                        long t0 = System.nanoTime();
+                        e.rule.backward();
+                        OpProfile.backward(e.op, System.nanoTime() - t0);
+                    } else {
+                        e.rule.backward();
+                    }
                 }
                 // Every op reading e.out was recorded later and has run: its gradient and the
                 // activations the rule kept are garbage from here on, not at the end of backward.

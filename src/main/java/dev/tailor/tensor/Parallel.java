@@ -4,8 +4,9 @@ import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.ForkJoinTask;
 
 /**
- * The one thread pool: as many workers as cores (override with -Dtailor.threads=N). Kernels split
- * their work once per call into one contiguous chunk per thread, never per row.
+ * The one thread pool: {@link #threads()} threads per call (the cores, or -Dtailor.threads=N), that
+ * is the calling thread and one pool worker fewer. Kernels split their work once per call into one
+ * contiguous chunk per thread, never per row.
  */
 public final class Parallel {
 

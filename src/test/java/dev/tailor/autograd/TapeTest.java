@@ -72,4 +72,19 @@ class TapeTest {
         assertNull(h.grad());
         assertArrayEquals(new float[] {2, 2}, a.grad(), "d sum(2a) / da");
     }
+
+    @Test
+    void opProfileChargesEachRecordedOpAndRuleOnlyWhileOn() {
+        Tensor a = Tensor.of(new float[] {1, 2, 3}, 3).requiresGrad(true);
+        Tensor b = Tensor.of(new float[] {4, 5, 6}, 3);
+        Tape.backward(dot(a, b)); // before start: not counted
+        OpProfile.start();
+        Tape.backward(dot(a, b));
+        OpProfile.stop();
+        Tape.backward(dot(a, b)); // after stop: not counted
+        String report = OpProfile.report(1);
+        assertTrue(report.matches("(?s).*forward dot +[0-9.]+ +[0-9.]+% +1\\.0\\n.*"), report);
+        assertTrue(report.matches("(?s).*backward dot +[0-9.]+ +[0-9.]+% +1\\.0\\n.*"), report);
+        assertEquals(3, report.lines().count(), report); // the header and the two rows
+    }
 }
