@@ -4,6 +4,8 @@ import dev.tailor.autograd.MatOps.WeightLayout;
 import dev.tailor.nn.Linear;
 import dev.tailor.tensor.Parallel;
 import dev.tailor.tensor.Tensor;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
 
 /**
  * The adapted weight W + s·B A, row by row, for DoRA's norms and for merging. Rows are output
@@ -13,11 +15,16 @@ import dev.tailor.tensor.Tensor;
  */
 final class LoraFold {
 
+    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+
     private LoraFold() {}
 
     /**
-     * ||W[o, :] + s·(B A)[o, :]||₂ for every output row o, summed in double. // (out)
-     * DoRA divides by these without differentiating them (the norm is detached, as in PEFT).
+     * ||W[o, :] + s·(B A)[o, :]||₂ for every output row o. // (out)
+     * DoRA divides by these without differentiating them (the norm is detached, as in PEFT), and
+     * forms them in every forward pass: the row is built with vector FMAs and its squares summed a
+     * vector of lanes at a time (float within a lane, at most in/16 terms; the lanes added in double).
+     * Each row's value depends on that row alone, so it does not vary with the thread count.
      */
     static float[] rowNorms(Linear base, Tensor a, Tensor b, float scale) {
         int out = base.outFeatures(), in = base.inFeatures();
@@ -26,13 +33,57 @@ final class LoraFold {
         Parallel.forChunks(out, 16, (c, from, to) -> {
             float[] row = new float[in];
             for (int o = from; o < to; o++) {
-                adaptedRow(row, base, wT, a, b, scale, o, in);
-                double sq = 0;
-                for (int j = 0; j < in; j++) sq += (double) row[j] * row[j];
-                norms[o] = (float) Math.sqrt(sq);
+                adaptedRowVector(row, base, wT, a, b, scale, o, in);
+                norms[o] = (float) Math.sqrt(sumOfSquares(row, in));
             }
         });
         return norms;
+    }
+
+    /** {@link #rowNorms} one element at a time, summed in double: the twin the tests hold it to. */
+    static float[] rowNormsScalar(Linear base, Tensor a, Tensor b, float scale) {
+        int out = base.outFeatures(), in = base.inFeatures();
+        float[] norms = new float[out], row = new float[in];
+        float[] wT = base.layout() == WeightLayout.IN_OUT ? transposed(base.weight(), in, out) : null; // (out, in)
+        for (int o = 0; o < out; o++) {
+            adaptedRow(row, base, wT, a, b, scale, o, in);
+            double sq = 0;
+            for (int j = 0; j < in; j++) sq += (double) row[j] * row[j];
+            norms[o] = (float) Math.sqrt(sq);
+        }
+        return norms;
+    }
+
+    /** {@link #adaptedRow} with the rank-r update added a vector at a time (fused multiply-adds). */
+    private static void adaptedRowVector(float[] row, Linear base, float[] wT, Tensor a, Tensor b, float scale, int o, int in) {
+        if (wT != null) System.arraycopy(wT, o * in, row, 0, in);
+        else base.weight().storage().widen((long) o * in, row, 0, in);
+        if (a == null) return;
+        float[] ad = a.data(), bd = b.data(); // (r, in), (out, r)
+        int r = a.dim(0), bound = S.loopBound(in);
+        for (int k = 0; k < r; k++) {
+            float bk = scale * bd[o * r + k];
+            int off = k * in, j = 0;
+            FloatVector bv = FloatVector.broadcast(S, bk);
+            for (; j < bound; j += S.length()) {
+                FloatVector.fromArray(S, ad, off + j).fma(bv, FloatVector.fromArray(S, row, j)).intoArray(row, j);
+            }
+            for (; j < in; j++) row[j] = Math.fma(ad[off + j], bk, row[j]);
+        }
+    }
+
+    /** Σ row[j]² for j < n: per-lane float sums of vector FMAs, the lanes then added in double. */
+    private static double sumOfSquares(float[] row, int n) {
+        FloatVector acc = FloatVector.zero(S);
+        int j = 0;
+        for (int bound = S.loopBound(n); j < bound; j += S.length()) {
+            FloatVector v = FloatVector.fromArray(S, row, j);
+            acc = v.fma(v, acc);
+        }
+        double sq = 0;
+        for (int l = 0; l < S.length(); l++) sq += acc.lane(l);
+        for (; j < n; j++) sq += (double) row[j] * row[j];
+        return sq;
     }
 
     /**

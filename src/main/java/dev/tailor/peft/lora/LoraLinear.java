@@ -107,22 +107,23 @@ public final class LoraLinear implements LinearLayer {
         Tensor xd = drop ? ActOps.dropout(x, w.dropout(), mix(path.hashCode(), dropoutCalls++)) : x; // (..., in)
         // Plain LoRA as one op: the update is accumulated into the base output without temporaries.
         if (!w.dora()) return LoraOps.linear(x, base.weight(), bias, base.layout(), xd, w.a(), w.b(), w.scale());
-        Tensor update = BasicOps.scale(MatOps.linear(MatOps.linear(xd, w.a(), null), w.b(), null), w.scale()); // (..., out)
-        return dora(x, xd, drop, w, update, bias);
+        return dora(x, xd, drop, w, bias);
     }
 
     /**
      * DoRA as PEFT computes it. Without dropout: (m/n) · (W x + s·B A x) + b. With dropout the base
      * path keeps the undropped input: W x + b + (m/n − 1) · W x_d + (m/n) · s·B A x_d.
      */
-    private Tensor dora(Tensor x, Tensor xd, boolean dropped, LoraWeights w, Tensor update, Tensor bias) {
+    private Tensor dora(Tensor x, Tensor xd, boolean dropped, LoraWeights w, Tensor bias) {
         float[] norms = LoraFold.rowNorms(base, w.a(), w.b(), w.scale()); // (out), detached
         Tensor magScale = overConstant(w.magnitude(), norms);             // (out) m / ||W + s·B A||
-        Tensor wxd = MatOps.linear(xd, base.weight(), null, base.layout());        // (..., out)
         if (!dropped) {
-            Tensor y = BasicOps.mul(BasicOps.add(wxd, update), magScale);
+            // the bracket W x + s·B A x is the fused LoRA op: one (..., out) activation instead of four
+            Tensor y = BasicOps.mul(LoraOps.linear(x, base.weight(), null, base.layout(), x, w.a(), w.b(), w.scale()), magScale);
             return bias == null ? y : BasicOps.add(y, floatOf(bias));
         }
+        Tensor update = BasicOps.scale(MatOps.linear(MatOps.linear(xd, w.a(), null), w.b(), null), w.scale()); // (..., out)
+        Tensor wxd = MatOps.linear(xd, base.weight(), null, base.layout());        // (..., out)
         float[] minusOne = new float[norms.length];
         Arrays.fill(minusOne, -1f);
         Tensor y = MatOps.linear(x, base.weight(), bias, base.layout());
