@@ -40,7 +40,7 @@ public final class CompareCommand implements Callable<Integer> {
     List<String> methods;
     @Option(names = "--steps", defaultValue = "50", description = "optimizer steps per method (default: ${DEFAULT-VALUE})") int steps;
     @Option(names = "--output", defaultValue = "compare", description = "folder for each method's run, comparison.md and comparison.png (default: ${DEFAULT-VALUE})") Path output;
-    @Option(names = "--eval-data", description = "held-out rows (default: a 10% split of --data); the demo's eval rows also give the instruction-following score") Path evalData;
+    @Option(names = "--eval-data", description = "held-out rows (default: a 10%% split of --data); the demo's eval rows also give the instruction-following score") Path evalData;
     @Option(names = "--lr", description = "learning rate per method, e.g. --lr lora=2e-4 --lr prompt=3e-2 (defaults: 1e-3 for adapters, 1e-4 full/freeze/hft, 3e-2 prompt, 1e-2 prefix)")
     Map<String, Double> lr = new LinkedHashMap<>();
     @Option(names = "--batch-size", defaultValue = "4", description = "sequences per step (default: ${DEFAULT-VALUE})") int batchSize;
