@@ -6,6 +6,9 @@ import dev.tailor.models.ModelInit;
 import dev.tailor.models.Presets;
 import dev.tailor.peft.Adapters;
 import dev.tailor.peft.LoraConfig;
+import dev.tailor.peft.PeftConfig;
+import dev.tailor.peft.PrefixTuningConfig;
+import dev.tailor.peft.PromptTuningConfig;
 import dev.tailor.peft.Targets;
 import dev.tailor.tensor.DType;
 import dev.tailor.tensor.Tensor;
@@ -158,6 +161,27 @@ class RecomputeTest {
         var peft = Adapters.apply(model, LoraConfig.of(4, 8, new Targets.AllLinear()).withInit(LoraConfig.Init.RANDOM), "default", 2);
         List<Tensor> params = peft.paramGroups().stream().flatMap(g -> g.params().stream()).toList();
         assertEquals(2 * 7 * 2, params.size(), "A and B for 7 linears in each of 2 blocks");
+        assertSameGradients(model, params);
+    }
+
+    /**
+     * Prefix tuning, with and without its MLP, and P-tuning v2 style prefixes reach every block as
+     * per-layer keys and values, and prompt tuning as extra input rows: a checkpointed block captures
+     * the prefixes, so the recomputed backward must still add into their gradients (and through them
+     * into the MLP's), and give what the plain backward gives.
+     */
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"prefix", "prefix-projected", "prompt"})
+    void promptLearningGradientsAreIdenticalWithCheckpointing(String method) {
+        CausalLM model = ModelInit.create(Presets.config("llama", "tiny", DType.F32), 13);
+        PeftConfig config = switch (method) {
+            case "prefix" -> new PrefixTuningConfig(3, false, 0);
+            case "prefix-projected" -> new PrefixTuningConfig(3, true, 16);
+            default -> PromptTuningConfig.of(3, PromptTuningConfig.Init.RANDOM);
+        };
+        var peft = Adapters.apply(model, config, "default", 5);
+        List<Tensor> params = peft.paramGroups().stream().flatMap(g -> g.params().stream()).toList();
+        assertFalse(params.isEmpty(), method + " has trainable parameters");
         assertSameGradients(model, params);
     }
 
