@@ -1,5 +1,7 @@
 package dev.tailor.eval;
 
+import dev.tailor.tokenizer.PythonStrings;
+
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Locale;

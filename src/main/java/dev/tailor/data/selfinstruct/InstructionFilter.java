@@ -1,6 +1,6 @@
 package dev.tailor.data.selfinstruct;
 
-import dev.tailor.eval.PythonStrings;
+import dev.tailor.tokenizer.PythonStrings;
 import dev.tailor.eval.RougeL;
 
 import java.util.ArrayList;

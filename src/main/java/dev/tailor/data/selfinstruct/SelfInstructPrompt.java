@@ -1,6 +1,6 @@
 package dev.tailor.data.selfinstruct;
 
-import dev.tailor.eval.PythonStrings;
+import dev.tailor.tokenizer.PythonStrings;
 
 import java.util.ArrayList;
 import java.util.List;

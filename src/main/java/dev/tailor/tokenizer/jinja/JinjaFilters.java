@@ -2,6 +2,7 @@ package dev.tailor.tokenizer.jinja;
 
 import com.hubspot.jinjava.interpret.JinjavaInterpreter;
 import com.hubspot.jinjava.lib.filter.Filter;
+import dev.tailor.tokenizer.PythonStrings;
 import java.util.List;
 import java.util.Map;
 

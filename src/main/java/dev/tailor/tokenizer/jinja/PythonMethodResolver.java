@@ -1,6 +1,7 @@
 package dev.tailor.tokenizer.jinja;
 
 import com.hubspot.jinjava.objects.SafeString;
+import dev.tailor.tokenizer.PythonStrings;
 import java.beans.FeatureDescriptor;
 import java.util.ArrayList;
 import java.util.Collection;

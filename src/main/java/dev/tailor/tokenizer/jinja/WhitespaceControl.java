@@ -1,5 +1,7 @@
 package dev.tailor.tokenizer.jinja;
 
+import dev.tailor.tokenizer.PythonStrings;
+
 /**
  * Applies Jinja2's lexer-level whitespace rules to a template source, the way Hugging Face's
  * environment sets them ({@code trim_blocks=True, lstrip_blocks=True}, no

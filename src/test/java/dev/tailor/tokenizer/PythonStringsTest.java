@@ -1,4 +1,4 @@
-package dev.tailor.eval;
+package dev.tailor.tokenizer;
 
 import org.junit.jupiter.api.Test;
 

@@ -1,4 +1,4 @@
-package dev.tailor.tokenizer.jinja;
+package dev.tailor.tokenizer;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -6,8 +6,10 @@ import java.util.Locale;
 
 /**
  * Python {@code str} methods with CPython's semantics, for chat templates that call them
- * ({@code content.split('</think>')[-1].lstrip('\n')}). Whitespace is Python's {@code str.isspace}
- * set, not Java's {@link Character#isWhitespace}, so stripping agrees with Jinja2 on every input.
+ * ({@code content.split('</think>')[-1].lstrip('\n')}) and for the metric and data scripts whose
+ * results Tailor reproduces (sacreBLEU's tokeniser, Self-Instruct's filters). Whitespace is Python's
+ * {@code str.isspace} set, not Java's {@link Character#isWhitespace}, so splitting and stripping
+ * agree with Python on every input.
  */
 public final class PythonStrings {
 
@@ -20,6 +22,21 @@ public final class PythonStrings {
                  0x2028, 0x2029, 0x202F, 0x205F, 0x3000 -> true;
             default -> cp >= 0x2000 && cp <= 0x200A;
         };
+    }
+
+    /** {@code s.split()}: runs of whitespace separate, no empty pieces. */
+    public static List<String> split(String s) {
+        return split(s, null, -1);
+    }
+
+    /** {@code " ".join(s.split())}: whitespace collapsed to single spaces, ends stripped. */
+    public static String collapseWhitespace(String s) {
+        return String.join(" ", split(s));
+    }
+
+    /** {@code s.rstrip()}. */
+    public static String rstrip(String s) {
+        return rstrip(s, null);
     }
 
     /** {@code s.strip(chars)}; {@code chars == null} strips Python whitespace. */
