@@ -80,9 +80,20 @@ public final class CompareCommand implements Callable<Integer> {
         String text = Files.readString(log);
         if (rc != 0 || !Files.isRegularFile(result)) {
             if (text.contains("--method '" + method + "' is not available")) return notRun(method, "unavailable");
-            return notRun(method, "failed: exit " + rc + ", see " + log);
+            return notRun(method, failure(text, rc, log));
         }
         return row(method, text, JSON.readTree(result.toFile()), dir.resolve("run").resolve("metrics.jsonl"));
+    }
+
+    /**
+     * The status of a run that did not finish: the error the command printed (its last "tailor
+     * train: ..." line, e.g. a method that does not apply to this model), else the exit code; and
+     * where the log is. A '|' in the message would split the Markdown table's cell.
+     */
+    static String failure(String log, int rc, Path logFile) {
+        String error = log.lines().filter(l -> l.startsWith("tailor train: ")).reduce((a, b) -> b).orElse(null);
+        return "failed: " + (error != null ? error.substring("tailor train: ".length()).replace('|', '/') : "exit " + rc)
+                + " (log: " + logFile + ")";
     }
 
     private static final JsonMapper JSON = new JsonMapper();
