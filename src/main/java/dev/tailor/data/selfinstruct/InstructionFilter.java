@@ -1,7 +1,7 @@
 package dev.tailor.data.selfinstruct;
 
-import dev.tailor.tokenizer.PythonStrings;
 import dev.tailor.eval.RougeL;
+import dev.tailor.tokenizer.PythonStrings;
 
 import java.util.ArrayList;
 import java.util.Collection;

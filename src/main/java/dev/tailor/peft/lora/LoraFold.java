@@ -23,7 +23,7 @@ final class LoraFold {
      * ||W[o, :] + s·(B A)[o, :]||₂ for every output row o. // (out)
      * DoRA divides by these without differentiating them (the norm is detached, as in PEFT), and
      * forms them in every forward pass: the row is built with vector FMAs and its squares summed a
-     * vector of lanes at a time (float within a lane, at most in/16 terms; the lanes added in double).
+     * vector of lanes at a time (float within a lane, in / lanes terms each; the lanes added in double).
      * Each row's value depends on that row alone, so it does not vary with the thread count.
      */
     static float[] rowNorms(Linear base, Tensor a, Tensor b, float scale) {
