@@ -25,17 +25,51 @@ final class LoraFold {
      * forms them in every forward pass: the row is built with vector FMAs and its squares summed a
      * vector of lanes at a time (float within a lane, in / lanes terms each; the lanes added in double).
      * Each row's value depends on that row alone, so it does not vary with the thread count.
+     * Conv1D weights (in, out) go through {@link #columnNorms}.
      */
     static float[] rowNorms(Linear base, Tensor a, Tensor b, float scale) {
         int out = base.outFeatures(), in = base.inFeatures();
+        if (base.layout() == WeightLayout.IN_OUT) return columnNorms(base, a, b, scale, in, out);
         float[] norms = new float[out];
-        float[] wT = base.layout() == WeightLayout.IN_OUT ? transposed(base.weight(), in, out) : null; // (out, in)
         Parallel.forChunks(out, 16, (c, from, to) -> {
             float[] row = new float[in];
             for (int o = from; o < to; o++) {
-                adaptedRowVector(row, base, wT, a, b, scale, o, in);
+                adaptedRowVector(row, base, a, b, scale, o, in);
                 norms[o] = (float) Math.sqrt(sumOfSquares(row, in));
             }
+        });
+        return norms;
+    }
+
+    /**
+     * {@link #rowNorms} for a Conv1D weight stored (in, out), whose output rows are its columns:
+     * the weight is read a row at a time, as it lies (no transposed copy each forward), and each
+     * column's squares are summed in double over the rows, per column, in row order. Rows of
+     * s·(B A)ᵀ come from s·A[:, j] against Bᵀ (r, out). Threads split the columns. // (out)
+     */
+    private static float[] columnNorms(Linear base, Tensor a, Tensor b, float scale, int in, int out) {
+        float[] norms = new float[out];
+        int r = a == null ? 0 : a.dim(0);
+        float[] ad = a == null ? null : a.data(), bT = a == null ? null : new float[r * out]; // (r, in), (r, out)
+        if (a != null) for (int o = 0; o < out; o++) for (int k = 0; k < r; k++) bT[k * out + o] = b.data()[o * r + k];
+        Parallel.forChunks(out, 16, (c, from, to) -> {
+            int w = to - from, bound = S.loopBound(w);
+            float[] run = new float[w];   // (w) W[j, from .. to) + s·(B A)ᵀ[j, from .. to)
+            double[] sq = new double[w];  // (w) running sums of squares
+            for (int j = 0; j < in; j++) {
+                base.weight().storage().widen((long) j * out + from, run, 0, w);
+                for (int k = 0; k < r; k++) {
+                    float akj = scale * ad[k * in + j];
+                    int off = k * out + from, o = 0;
+                    FloatVector av = FloatVector.broadcast(S, akj);
+                    for (; o < bound; o += S.length()) {
+                        FloatVector.fromArray(S, bT, off + o).fma(av, FloatVector.fromArray(S, run, o)).intoArray(run, o);
+                    }
+                    for (; o < w; o++) run[o] = Math.fma(bT[off + o], akj, run[o]);
+                }
+                for (int o = 0; o < w; o++) sq[o] += (double) run[o] * run[o];
+            }
+            for (int o = 0; o < w; o++) norms[from + o] = (float) Math.sqrt(sq[o]);
         });
         return norms;
     }
@@ -54,10 +88,9 @@ final class LoraFold {
         return norms;
     }
 
-    /** {@link #adaptedRow} with the rank-r update added a vector at a time (fused multiply-adds). */
-    private static void adaptedRowVector(float[] row, Linear base, float[] wT, Tensor a, Tensor b, float scale, int o, int in) {
-        if (wT != null) System.arraycopy(wT, o * in, row, 0, in);
-        else base.weight().storage().widen((long) o * in, row, 0, in);
+    /** {@link #adaptedRow} of an (out, in) weight with the rank-r update added a vector at a time (fused multiply-adds). */
+    private static void adaptedRowVector(float[] row, Linear base, Tensor a, Tensor b, float scale, int o, int in) {
+        base.weight().storage().widen((long) o * in, row, 0, in);
         if (a == null) return;
         float[] ad = a.data(), bd = b.data(); // (r, in), (out, r)
         int r = a.dim(0), bound = S.loopBound(in);
