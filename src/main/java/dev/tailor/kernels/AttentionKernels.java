@@ -114,7 +114,7 @@ public final class AttentionKernels {
         }
         int row = (b * g.heads() + h) * g.queries() + i;
         if (max == Float.NEGATIVE_INFINITY) { lse[row] = Float.NEGATIVE_INFINITY; return; }
-        float sum = expShifted(w, 0, P, max) + expShifted(w, P + lo, P + hi + 1, max);
+        float sum = Rows.expShifted(w, 0, P, max) + Rows.expShifted(w, P + lo, P + hi + 1, max);
         float inv = 1f / sum;
         for (int p = 0; p < P; p++) axpy(w[p] * inv, pv, p * kvStride + kvOff, out, qo, D);
         for (int j = lo; j <= hi; j++) {
@@ -248,7 +248,7 @@ public final class AttentionKernels {
             if (!isPrefix && pad != null && pad[b * S + j]) { w[c] = Float.NEGATIVE_INFINITY; continue; }
             w[c] = g.scale() * dot(q, qo, isPrefix ? pk : k, isPrefix ? c * kvStride + kvOff : (b * S + j) * kvStride + kvOff, D);
         }
-        expShifted(w, 0, n, l); // probabilities p = exp(s - lse)
+        Rows.expShifted(w, 0, n, l); // probabilities p = exp(s - lse)
         float d = 0;
         for (int c = 0; c < n; c++) {
             if (w[c] == 0f) continue;
@@ -280,7 +280,7 @@ public final class AttentionKernels {
                 float l = lse[(b * H + h) * T + i];
                 w[i - iLo] = l == Float.NEGATIVE_INFINITY ? l : g.scale() * dot(q, (b * T + i) * H * D + h * D, keys, ko, D) - l;
             }
-            expShifted(w, 0, Math.max(0, iHi - iLo + 1), 0f);
+            Rows.expShifted(w, 0, Math.max(0, iHi - iLo + 1), 0f);
             for (int i = iLo; i <= iHi; i++) {
                 int row = (b * H + h) * T + i;
                 int qo = (b * T + i) * H * D + h * D;
@@ -352,20 +352,6 @@ public final class AttentionKernels {
         float s = Lanes.sum(acc0.add(acc1));
         for (; i < n; i++) s += a[ao + i] * b[bo + i];
         return s;
-    }
-
-    /** w[i] = exp(w[i] - shift) for i in [from, to); returns their sum. -inf entries become 0. */
-    static float expShifted(float[] w, int from, int to, float shift) {
-        FloatVector m = FloatVector.broadcast(F, shift), acc = FloatVector.zero(F);
-        int L = F.length(), i = from;
-        for (; i + L <= to; i += L) {
-            FloatVector e = Lanes.exp(FloatVector.fromArray(F, w, i).sub(m));
-            e.intoArray(w, i);
-            acc = acc.add(e);
-        }
-        float sum = Lanes.sum(acc);
-        for (; i < to; i++) { w[i] = Lanes.exp(w[i] - shift); sum += w[i]; }
-        return sum;
     }
 
     /** y[yo+i] += alpha · x[xo+i] over n elements. */

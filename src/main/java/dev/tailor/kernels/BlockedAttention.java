@@ -103,7 +103,7 @@ final class BlockedAttention {
             int row = (b * H + h) * T + blk.t0 + r, off = r * W, from = blk.from[r], to = blk.to[r];
             float max = maskedScores(s, off, blk, r);
             if (max == Float.NEGATIVE_INFINITY) { Arrays.fill(s, off, off + W, 0f); lse[row] = max; continue; }
-            float sum = AttentionKernels.expShifted(s, off, off + P32, max) + AttentionKernels.expShifted(s, off + from, off + to, max);
+            float sum = Rows.expShifted(s, off, off + P32, max) + Rows.expShifted(s, off + from, off + to, max);
             clearOutside(s, off, blk, r);
             float inv = 1f / sum;
             scale(s, off, P32, inv);

@@ -183,8 +183,8 @@ final class BlockedBackward {
                     continue;
                 }
                 BlockedAttention.maskedScores(s, off, blk, r);
-                AttentionKernels.expShifted(s, off, off + P32, l); // P = exp(s - lse)
-                AttentionKernels.expShifted(s, off + blk.from[r], off + blk.to[r], l);
+                Rows.expShifted(s, off, off + P32, l); // P = exp(s - lse)
+                Rows.expShifted(s, off + blk.from[r], off + blk.to[r], l);
                 BlockedAttention.clearOutside(s, off, blk, r);
                 BlockedAttention.clearOutside(ds, off, blk, r);
                 dScores(s, ds, off, P32, blk.from[r], blk.to[r], g.scale());

@@ -108,24 +108,7 @@ public final class LinearCrossEntropy {
             if (acc != null) scaleRow(acc, r * C, C, alpha);
         }
         max[r] = m;
-        sum[r] += acc == null ? Rows.sumExp(z, o, vc, m) : expInPlace(z, o, vc, m);
-    }
-
-    /** z[o..o+n) = exp(z - shift); returns their sum (summed as {@link Rows#sumExp} does). */
-    private static float expInPlace(float[] z, int o, int n, float shift) {
-        FloatVector s = FloatVector.zero(S);
-        int j = 0, bound = S.loopBound(n);
-        for (; j < bound; j += S.length()) {
-            FloatVector e = Lanes.exp(FloatVector.fromArray(S, z, o + j).sub(shift));
-            e.intoArray(z, o + j);
-            s = s.add(e);
-        }
-        float r = Lanes.sum(s);
-        for (; j < n; j++) {
-            z[o + j] = Lanes.exp(z[o + j] - shift);
-            r += z[o + j];
-        }
-        return r;
+        sum[r] += acc == null ? Rows.sumExp(z, o, vc, m) : Rows.expShifted(z, o, o + vc, m);
     }
 
     private static void scaleRow(float[] a, int o, int n, float f) {

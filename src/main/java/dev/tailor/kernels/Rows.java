@@ -57,23 +57,26 @@ final class Rows {
         return r;
     }
 
-    /** out[o..o+n) = softmax(x[o..o+n)) */
-    static void softmaxRow(float[] out, float[] x, int o, int n) {
-        float max = max(x, o, n);
+    /** w[i] = exp(w[i] - shift) for i in [from, to); returns their sum (as {@link #sumExp} sums). -inf entries become 0. */
+    static float expShifted(float[] w, int from, int to, float shift) {
         FloatVector s = FloatVector.zero(S);
-        int j = 0, bound = S.loopBound(n);
-        for (; j < bound; j += S.length()) {
-            FloatVector e = Lanes.exp(FloatVector.fromArray(S, x, o + j).sub(max));
-            e.intoArray(out, o + j);
+        int i = from;
+        for (int bound = from + S.loopBound(to - from); i < bound; i += S.length()) {
+            FloatVector e = Lanes.exp(FloatVector.fromArray(S, w, i).sub(shift));
+            e.intoArray(w, i);
             s = s.add(e);
         }
         float sum = Lanes.sum(s);
-        for (; j < n; j++) {
-            out[o + j] = Lanes.exp(x[o + j] - max);
-            sum += out[o + j];
-        }
-        float inv = 1f / sum;
-        j = 0;
+        for (; i < to; i++) { w[i] = Lanes.exp(w[i] - shift); sum += w[i]; }
+        return sum;
+    }
+
+    /** out[o..o+n) = softmax(x[o..o+n)) */
+    static void softmaxRow(float[] out, float[] x, int o, int n) {
+        float max = max(x, o, n);
+        if (out != x) System.arraycopy(x, o, out, o, n);
+        float inv = 1f / expShifted(out, o, o + n, max);
+        int j = 0, bound = S.loopBound(n);
         for (; j < bound; j += S.length()) FloatVector.fromArray(S, out, o + j).mul(inv).intoArray(out, o + j);
         for (; j < n; j++) out[o + j] *= inv;
     }

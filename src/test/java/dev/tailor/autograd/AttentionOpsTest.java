@@ -9,6 +9,7 @@ import org.junit.jupiter.api.Test;
 import java.util.Arrays;
 import java.util.Random;
 
+import static dev.tailor.Approx.assertCloseToMax;
 import static dev.tailor.autograd.RopeOpsTest.random;
 import static dev.tailor.autograd.RopeOpsTest.weightedSum;
 import static org.junit.jupiter.api.Assertions.*;
@@ -132,7 +133,7 @@ class AttentionOpsTest {
             for (int n = 0; n < 5; n++) {
                 if (twin[n] == null) continue;
                 // the two accumulate the same terms in different orders: 1e-5 of the largest gradient
-                assertClose(twin[n], fast[n], 1e-5, names[n] + " " + where);
+                assertCloseToMax(twin[n], fast[n], 1e-5, names[n] + " " + where);
             }
         }
     }
@@ -142,14 +143,6 @@ class AttentionOpsTest {
                 pk == null ? null : new float[pk.length], pk == null ? null : new float[pk.length]};
     }
 
-    private static void assertClose(float[] expected, float[] actual, double relToMax, String what) {
-        double max = 0;
-        for (float e : expected) max = Math.max(max, Math.abs(e));
-        assertTrue(max > 0, what + ": expected gradient is all zeros, the case tests nothing");
-        for (int i = 0; i < expected.length; i++) {
-            assertEquals(expected[i], actual[i], relToMax * max, what + " [" + i + "]");
-        }
-    }
 
     // ------------------------------------------------------------------ gradients vs finite differences
 
@@ -201,7 +194,7 @@ class AttentionOpsTest {
             // double FD with eps 1e-4: truncation ~eps²·f''' ~1e-8 and rounding ~1e-12, so the error
             // is the float32 accumulation of the analytic gradient (~1e-6 relative). Tolerance:
             // 1e-4 of the tensor's largest gradient, 10x tighter than the project's 1e-3.
-            assertClose(toFloat(fd), in[n].grad(), 1e-4, "d" + names[n] + " " + Arrays.toString(c));
+            assertCloseToMax(toFloat(fd), in[n].grad(), 1e-4, "d" + names[n] + " " + Arrays.toString(c));
         }
     }
 

@@ -15,6 +15,7 @@ import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import java.util.Random;
 
+import static dev.tailor.Approx.assertCloseToMax;
 import static dev.tailor.Approx.uniform;
 import static org.junit.jupiter.api.Assertions.*;
 
@@ -60,8 +61,8 @@ class LinearCrossEntropyOpTest {
         Tape.backward(BasicOps.scale(fused, g));
 
         assertEquals(unfused.item(), fused.item(), 1e-6 * Math.abs(unfused.item()), "loss");
-        assertCloseToMax("dh", h1.grad(), h2.grad(), 1e-5);
-        assertCloseToMax("dW", w1.grad(), w2.grad(), 1e-5);
+        assertCloseToMax(h1.grad(), h2.grad(), 1e-5, "dh");
+        assertCloseToMax(w1.grad(), w2.grad(), 1e-5, "dW");
     }
 
     @Test
@@ -76,7 +77,7 @@ class LinearCrossEntropyOpTest {
         Tensor fused = LossOps.linearCrossEntropy(h2, w, labels, true, new Blocks(4, 50));
         Tape.backward(fused);
         assertEquals(unfused.item(), fused.item(), 1e-6 * Math.abs(unfused.item()), "loss");
-        assertCloseToMax("dh", h1.grad(), h2.grad(), 1e-5);
+        assertCloseToMax(h1.grad(), h2.grad(), 1e-5, "dh");
         assertNull(w.grad(), "a frozen weight gets no gradient");
     }
 
@@ -92,7 +93,7 @@ class LinearCrossEntropyOpTest {
         Tensor fused = LossOps.linearCrossEntropy(EmbeddingOps.embedding(w2, ids, B, T), w2, ids, true, new Blocks(3, 10));
         Tape.backward(fused);
         assertEquals(unfused.item(), fused.item(), 1e-6 * Math.abs(unfused.item()), "loss");
-        assertCloseToMax("dW (embedding + head)", w1.grad(), w2.grad(), 1e-5);
+        assertCloseToMax(w1.grad(), w2.grad(), 1e-5, "dW (embedding + head)");
     }
 
     /** As LossOpsTest's check of crossEntropy: step 1e-2, tolerance 1e-3 of the largest gradient. */
@@ -134,21 +135,6 @@ class LinearCrossEntropyOpTest {
         return labels;
     }
 
-    private static void assertCloseToMax(String what, float[] expected, float[] actual, double tol) {
-        assertNotNull(expected, what + ": the unfused path computed no gradient");
-        assertNotNull(actual, what + ": the fused path computed no gradient");
-        double max = 0, worst = 0;
-        int at = -1;
-        for (int i = 0; i < expected.length; i++) {
-            max = Math.max(max, Math.abs(expected[i]));
-            double d = Math.abs(expected[i] - actual[i]);
-            if (!(d <= worst)) { worst = d; at = i; }
-        }
-        assertTrue(max > 0, what + ": all zero");
-        if (at < 0) return; // identical
-        assertTrue(worst <= tol * max, String.format("%s: element %d: unfused %.9g, fused %.9g (|diff| %.3g > %.1g x max %.4g)",
-                what, at, expected[at], actual[at], worst, tol, max));
-    }
 
     /** The tensor's values rounded to BF16 and stored as a little-endian segment (frozen). */
     private static Tensor bf16(Tensor t) {

@@ -9,9 +9,9 @@ import org.junit.jupiter.params.provider.CsvSource;
 
 import java.util.Random;
 
+import static dev.tailor.Approx.assertCloseToMax;
 import static dev.tailor.Approx.assertClose;
 import static dev.tailor.Approx.uniform;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The fused head + cross-entropy against its twin (whole rows of logits, two-pass softmax, plain
@@ -54,19 +54,5 @@ class LinearCrossEntropyTest {
         LinearCrossEntropy.weightGrad(w1, h, s2, targets, w, 0.375f * scale, n, C, V, new Blocks(rowBlock, vocabSlice));
         LinearCrossEntropy.weightGradScalar(w2, h, s2, targets, w, 0.375f * scale, n, C, V);
         assertCloseToMax(w2, w1, 1e-5, "dW");
-    }
-
-    /** max |actual - expected| <= tol * max |expected|. */
-    static void assertCloseToMax(float[] expected, float[] actual, double tol, String what) {
-        double max = 0, worst = 0;
-        int at = -1;
-        for (int i = 0; i < expected.length; i++) {
-            max = Math.max(max, Math.abs(expected[i]));
-            double d = Math.abs(expected[i] - actual[i]);
-            if (!(d <= worst)) { worst = d; at = i; }
-        }
-        assertTrue(max > 0, what + ": all zero, the comparison proves nothing");
-        assertTrue(worst <= tol * max, String.format("%s: element %d: expected %.9g, got %.9g (|diff| %.3g > %.1g x max %.4g)",
-                what, at, at < 0 ? Float.NaN : expected[at], at < 0 ? Float.NaN : actual[at], worst, tol, max));
     }
 }
