@@ -9,7 +9,8 @@ import jdk.incubator.vector.VectorSpecies;
  * in place through two strides, A(r, k) = a[aOff + r*rs + k*ks]. With ks = 1 that is a row-major
  * A; with rs = 1 it is the transpose of a row-major matrix, so dSᵀ·Q needs no transposed copy.
  *
- * <p>The register tile is {@link GemmKernel}'s: MR = 6 rows by NR columns, 12 accumulators, one
+ * <p>The register tile has {@link GemmKernel}'s shape, read through the two strides (which the
+ * GEMM's own loops avoid, see there): MR = 6 rows by NR columns, 12 accumulators, one
  * fma per (row, vector, k) in increasing k, so every element of C is the same sequential sum
  * whatever the caller's thread split. A ragged edge (mr < MR or nr < NR) is computed into a
  * scratch tile and written back; its missing A rows repeat the last real row, so A never has
