@@ -3,6 +3,7 @@ package dev.tailor.kernels;
 import dev.tailor.tensor.FloatStorage;
 import dev.tailor.tensor.Parallel;
 import dev.tailor.tensor.Storage;
+import dev.tailor.tensor.Workspace;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -66,7 +67,8 @@ public final class LinearCrossEntropy {
      */
     public static void forward(float[] rowLoss, float[] dh, float[] lse, float[] h, int[] targets, Storage w, float scale,
                                int n, int C, int V, Blocks blocks) {
-        float[] z = new float[blocks.rows() * Math.min(V, blocks.vocab())]; // (rows, vocab) logits, then exp(z - m)
+        // (rows, vocab) logits, then exp(z - m); in a training step the same tile serves the backward and the next step
+        float[] z = Workspace.floats(blocks.rows() * Math.min(V, blocks.vocab()));
         float[] max = new float[n], sum = new float[n], zt = new float[n];  // (n) running max, running sum, target logit
         Arrays.fill(max, Float.NEGATIVE_INFINITY);
         if (dh != null) Arrays.fill(dh, 0, n * C, 0f);
@@ -91,6 +93,7 @@ public final class LinearCrossEntropy {
                 if (dh != null) finishInputGrad(dh, r * C, wt, w, targets[r], scale / sum[r], scale, C);
             }
         });
+        Workspace.giveBack(z);
     }
 
     /**
@@ -136,7 +139,7 @@ public final class LinearCrossEntropy {
      */
     public static void weightGrad(float[] dw, float[] h, float[] lse, int[] targets, Storage w, float scale,
                                   int n, int C, int V, Blocks blocks) {
-        float[] g = new float[blocks.rows() * Math.min(V, blocks.vocab())]; // (rows, vocab) logits, then their gradient
+        float[] g = Workspace.floats(blocks.rows() * Math.min(V, blocks.vocab())); // (rows, vocab) logits, then their gradient
         FloatStorage hs = new FloatStorage(h);
         for (int r0 = 0; r0 < n; r0 += blocks.rows()) {
             int rows = Math.min(blocks.rows(), n - r0);
@@ -150,6 +153,7 @@ public final class LinearCrossEntropy {
                 Gemm.gemm(dw, v0 * C, C, true, g, 0, vc, true, hs, (long) r0 * C, C, false, vc, C, rows);
             }
         }
+        Workspace.giveBack(g);
     }
 
     /** g[o..o+n) = scale * (exp(z - lse) - onehot(t)), t relative to the slice (outside it: no onehot). */
