@@ -10,7 +10,11 @@ final class ErrorHandler implements CommandLine.IExecutionExceptionHandler {
     @Override
     public int handleExecutionException(Exception ex, CommandLine cl, CommandLine.ParseResult parsed) {
         if (System.getenv("TAILOR_DEBUG") != null) ex.printStackTrace(cl.getErr());
-        String msg = ex.getMessage() == null ? ex.getClass().getSimpleName() : ex.getMessage();
+        // A wrapper that only repeats its cause (new UncheckedIOException(e): "java.io.IOException: ...")
+        // gives way to the cause, whose message is the one written for the user.
+        Throwable t = ex;
+        while (t.getCause() != null && t.getMessage() != null && t.getMessage().equals(t.getCause().toString())) t = t.getCause();
+        String msg = t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
         cl.getErr().println("tailor " + cl.getCommandName() + ": " + msg);
         return 1;
     }

@@ -86,4 +86,15 @@ class EvalCommandTest {
         r = Cli.run("eval", "--model", fixture("llama").resolve("model").toString(), "--data", data.toString());
         assertTrue(r.err().contains(data + ":1: not valid JSON"), r.err());
     }
+
+    @Test
+    void textRowsWithoutATokenizerAreRefusedInOneLineWithoutTheExceptionClass(@TempDir Path tmp) throws Exception {
+        Path data = tmp.resolve("text.jsonl"), model = fixture("llama").resolve("model");
+        assertFalse(Files.exists(model.resolve("tokenizer.json")), "the case needs a model folder without a tokenizer");
+        Files.writeString(data, "{\"text\": \"Once upon a time\"}\n");
+        Cli r = Cli.run("eval", "--model", model.toString(), "--data", data.toString());
+        assertEquals(1, r.code());
+        assertTrue(r.err().startsWith("tailor eval: tokenizer folder " + model + " has no tokenizer.json"), r.err());
+        assertFalse(r.err().contains("java.io.IOException"), r.err());
+    }
 }
